@@ -85,18 +85,25 @@ func (s Sequence) First() []byte {
 //		// use b
 //	}
 func (s Sequence) Segment(p Position) ([]byte, Position) {
+	b, _, next := s.chunk(p)
+	return b, next
+}
+
+// chunk is Segment that also returns the position of the first byte of the
+// returned slice, which differs from p when empty segments were skipped.
+func (s Sequence) chunk(p Position) (b []byte, at, next Position) {
 	for p.seg != nil {
 		if p.seg == s.end.seg {
-			return p.seg.buf[p.index():s.end.index()], s.end
+			return p.seg.buf[p.index():s.end.index()], p, s.end
 		}
-		b := p.seg.buf[p.index():p.seg.n]
-		next := p.seg.next
-		p = Position{next, next.base}
+		at = p
+		b = p.seg.buf[p.index():p.seg.n]
+		p = Position{p.seg.next, p.seg.next.base}
 		if len(b) > 0 {
-			return b, p
+			return b, at, p
 		}
 	}
-	return nil, s.end
+	return nil, s.end, s.end
 }
 
 // All returns an iterator over the contiguous runs of bytes of s, in order.
@@ -196,9 +203,9 @@ func (s Sequence) Index(sep []byte) int64 {
 	}
 	var off int64
 	for p := s.start; ; {
-		start := p
 		var b []byte
-		if b, p = s.Segment(p); len(b) == 0 {
+		var at Position
+		if b, at, p = s.chunk(p); len(b) == 0 {
 			return -1
 		}
 		if i := bytes.Index(b, sep); i >= 0 {
@@ -207,7 +214,7 @@ func (s Sequence) Index(sep []byte) int64 {
 		// A match starting in the last len(sep)-1 bytes continues in the
 		// following segments.
 		for j := max(0, len(b)-len(sep)+1); j < len(b); j++ {
-			if b[j] == sep[0] && s.hasPrefixAt(Position{start.seg, start.off + int64(j)}, sep) {
+			if b[j] == sep[0] && s.hasPrefixAt(Position{at.seg, at.off + int64(j)}, sep) {
 				return off + int64(j)
 			}
 		}
