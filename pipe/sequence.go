@@ -43,7 +43,7 @@ func SequenceOf(parts ...[]byte) Sequence {
 // makeSequence returns the Sequence from start to end, moving start past
 // segments it has fully read so that First is never needlessly empty.
 func makeSequence(start, end Position) Sequence {
-	for start.seg != end.seg && start.index() >= start.seg.n {
+	for start.off < end.off && start.seg != end.seg && start.index() >= start.seg.n {
 		start = Position{start.seg.next, start.seg.next.base}
 	}
 	return Sequence{start, end}
@@ -92,13 +92,18 @@ func (s Sequence) Segment(p Position) ([]byte, Position) {
 // chunk is Segment that also returns the position of the first byte of the
 // returned slice, which differs from p when empty segments were skipped.
 func (s Sequence) chunk(p Position) (b []byte, at, next Position) {
-	for p.seg != nil {
+	// Bounded by offsets, not only by segments: at a segment edge one
+	// offset has two Positions (the end of one segment, the start of the
+	// next), and s may begin or end with either.
+	for p.seg != nil && p.off < s.end.off {
 		if p.seg == s.end.seg {
 			return p.seg.buf[p.index():s.end.index()], p, s.end
 		}
-		at = p
 		b = p.seg.buf[p.index():p.seg.n]
-		p = Position{p.seg.next, p.seg.next.base}
+		if rest := s.end.off - p.off; int64(len(b)) >= rest {
+			return b[:rest], p, s.end
+		}
+		at, p = p, Position{p.seg.next, p.seg.next.base}
 		if len(b) > 0 {
 			return b, at, p
 		}
@@ -143,6 +148,9 @@ func (s Sequence) PositionAt(offset int64) Position {
 // edge it stops at the end of the earlier segment when atEnd is set (the
 // natural end of a slice) and at the start of the next one otherwise.
 func (s Sequence) seek(p Position, target int64, atEnd bool) Position {
+	if target >= s.end.off {
+		return s.end
+	}
 	for seg := p.seg; seg != nil; seg = seg.next {
 		if seg == s.end.seg {
 			return Position{seg, target}
