@@ -86,10 +86,12 @@ func (w *pipeWriter) Advance(n int) {
 	if n == 0 {
 		return
 	}
-	t := w.c.tail
-	if n < 0 || !w.writing || t == nil || n > len(t.buf)-t.w {
+	// Only while writing does the tail belong to the writer; otherwise the
+	// reader may be releasing it.
+	if n < 0 || !w.writing || n > len(w.c.tail.buf)-w.c.tail.w {
 		panic(fmt.Sprintf("pipe: Advance(%d) past the end of the memory returned by Buffer", n))
 	}
+	t := w.c.tail
 	t.w += n
 	w.unflushed += n
 }
@@ -101,8 +103,8 @@ func (w *pipeWriter) Write(b []byte) (int, error) {
 	n := len(b)
 	for len(b) > 0 {
 		var buf []byte
-		if t := w.c.tail; w.writing && t.w < len(t.buf) {
-			buf = t.buf[t.w:]
+		if w.writing && w.c.tail.w < len(w.c.tail.buf) {
+			buf = w.c.tail.buf[w.c.tail.w:]
 		} else {
 			buf = (*Pipe)(w).grow(min(len(b), 1<<maxClassShift))
 		}
