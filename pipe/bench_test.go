@@ -13,7 +13,7 @@ import (
 // reader goroutine, one flush (or send) per message, the producer copying
 // each message in. They run side by side in one `go test -bench` run:
 //
-//	go test -run '^$' -bench RoundTrip -benchmem ./pipe/
+//	go test -run '^$' -bench RoundTrip -benchmem -count 8 ./pipe/ | benchstat -col /impl -
 var roundTripSizes = []int{64, 1 << 10, 64 << 10}
 
 func BenchmarkRoundTrip(b *testing.B) {
@@ -22,18 +22,18 @@ func BenchmarkRoundTrip(b *testing.B) {
 		for i := range msg {
 			msg[i] = byte(i)
 		}
-		name := fmt.Sprintf("%dB", size)
-		b.Run(name+"/pipe-buffer", func(b *testing.B) {
+		name := fmt.Sprintf("size=%dB/impl=", size)
+		b.Run(name+"pipe-buffer", func(b *testing.B) {
 			benchPipe(b, msg, func(w pipe.Writer) {
 				buf := w.Buffer(len(msg))
 				w.Advance(copy(buf, msg))
 			})
 		})
-		b.Run(name+"/pipe-write", func(b *testing.B) {
+		b.Run(name+"pipe-write", func(b *testing.B) {
 			benchPipe(b, msg, func(w pipe.Writer) { w.Write(msg) })
 		})
-		b.Run(name+"/io.Pipe", func(b *testing.B) { benchIOPipe(b, msg) })
-		b.Run(name+"/chan", func(b *testing.B) { benchChan(b, msg) })
+		b.Run(name+"io.Pipe", func(b *testing.B) { benchIOPipe(b, msg) })
+		b.Run(name+"chan", func(b *testing.B) { benchChan(b, msg) })
 	}
 }
 
