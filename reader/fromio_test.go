@@ -1,0 +1,309 @@
+package reader_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"hash/crc32"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync/atomic"
+	"testing"
+	"testing/iotest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/f2bac256/bedrock/pipe"
+	"github.com/f2bac256/bedrock/reader"
+)
+
+const wait = 10 * time.Second
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// tcpPair returns both ends of a loopback TCP connection, closed at cleanup.
+func tcpPair(t *testing.T) (client, server *net.TCPConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	c, err := net.DialTimeout("tcp", ln.Addr().String(), wait)
+	require.NoError(t, err)
+	s := <-accepted
+	require.NotNil(t, s)
+	t.Cleanup(func() { c.Close(); s.Close() })
+	return c.(*net.TCPConn), s.(*net.TCPConn)
+}
+
+func randomBytes(n int, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
+func TestFromIOStreamsEverything(t *testing.T) {
+	size := 50 << 20
+	if testing.Short() {
+		size = 8 << 20
+	}
+	data := randomBytes(1<<20, 1)
+	src := io.LimitReader(&repeatReader{data: data}, int64(size))
+	r := reader.FromIO(src, reader.Options{BufferSize: 16 << 10})
+
+	h := crc32.NewIEEE()
+	n, err := io.Copy(h, reader.Stream(r))
+	require.NoError(t, err)
+	assert.Equal(t, int64(size), n)
+
+	want := crc32.NewIEEE()
+	io.Copy(want, io.LimitReader(&repeatReader{data: data}, int64(size)))
+	assert.Equal(t, want.Sum32(), h.Sum32())
+}
+
+// repeatReader yields its data over and over.
+type repeatReader struct {
+	data []byte
+	off  int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], r.data[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.data)
+	}
+	return n, nil
+}
+
+func TestFromIOReadsOnlyWhenExamined(t *testing.T) {
+	src := &countingReader{r: iotest.OneByteReader(bytes.NewReader([]byte("abc")))}
+	r := reader.FromIO(src, reader.Options{})
+	ctx := testCtx(t)
+
+	res, err := r.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "a", res.Buffer.String())
+	r.AdvanceTo(res.Buffer.Start(), res.Buffer.Start()) // nothing examined
+	res, err = r.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "a", res.Buffer.String())
+	assert.Equal(t, 1, src.reads, "unexamined bytes are returned without reading the source")
+
+	r.AdvanceTo(res.Buffer.Start(), res.Buffer.End()) // need more
+	res, err = r.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "ab", res.Buffer.String())
+	assert.Equal(t, 2, src.reads)
+	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+
+	res, err = r.ReadAtLeast(ctx, 5) // only "c" is left before EOF
+	require.NoError(t, err)
+	assert.True(t, res.Completed)
+	assert.Equal(t, "c", res.Buffer.String())
+	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+}
+
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
+
+func TestFromIOReadAtLeastGathersSeveralReads(t *testing.T) {
+	src := iotest.HalfReader(bytes.NewReader(bytes.Repeat([]byte("x"), 10000)))
+	r := reader.FromIO(src, reader.Options{BufferSize: 512})
+	res, err := r.ReadAtLeast(testCtx(t), 3000)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, res.Buffer.Len(), int64(3000))
+	assert.False(t, res.Buffer.IsSingleSegment(), "512-byte buffers")
+	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+}
+
+func TestFromIOErrorComesAfterTheData(t *testing.T) {
+	boom := errors.New("disk on fire")
+	src := io.MultiReader(bytes.NewReader([]byte("last words")), iotest.ErrReader(boom))
+	r := reader.FromIO(src, reader.Options{})
+	ctx := testCtx(t)
+
+	res, err := r.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "last words", res.Buffer.String())
+	r.AdvanceTo(res.Buffer.Start(), res.Buffer.End())
+
+	_, err = r.Read(ctx)
+	assert.ErrorIs(t, err, boom)
+	assert.ErrorContains(t, err, "reader: read: ")
+	_, err = r.Read(ctx)
+	assert.ErrorIs(t, err, boom, "sticky")
+}
+
+func TestFromIONoProgress(t *testing.T) {
+	r := reader.FromIO(emptyReader{}, reader.Options{})
+	_, err := r.Read(testCtx(t))
+	assert.ErrorIs(t, err, io.ErrNoProgress)
+}
+
+type emptyReader struct{}
+
+func (emptyReader) Read([]byte) (int, error) { return 0, nil }
+
+func TestFromIOContextInterruptsBlockedRead(t *testing.T) {
+	client, server := tcpPair(t)
+	r := reader.FromIO(server, reader.Options{})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := r.Read(ctx)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+
+	// The connection still works: the read deadline was cleared.
+	_, err = client.Write([]byte("after"))
+	require.NoError(t, err)
+	res, err := r.ReadAtLeast(testCtx(t), 5)
+	require.NoError(t, err)
+	assert.Equal(t, "after", res.Buffer.String())
+	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+}
+
+func TestFromIOCancelPendingRead(t *testing.T) {
+	client, server := tcpPair(t)
+	r := reader.FromIO(server, reader.Options{})
+
+	var res pipe.ReadResult
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err = r.Read(testCtx(t))
+	}()
+	time.Sleep(20 * time.Millisecond) // let it block in the socket read
+	r.CancelPendingRead()
+	select {
+	case <-done:
+	case <-time.After(wait):
+		t.Fatal("CancelPendingRead did not interrupt the read")
+	}
+	require.NoError(t, err)
+	assert.True(t, res.Canceled)
+	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+
+	_, err = client.Write([]byte("more"))
+	require.NoError(t, err)
+	res, err = r.ReadAtLeast(testCtx(t), 4)
+	require.NoError(t, err)
+	assert.False(t, res.Canceled)
+	assert.Equal(t, "more", res.Buffer.String())
+	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+}
+
+// readCounter is a TCP connection that counts the reads it serves; it is
+// still a syscall.Conn, so zero-byte reads apply to it.
+type readCounter struct {
+	*net.TCPConn
+	reads atomic.Int32
+}
+
+func (c *readCounter) Read(p []byte) (int, error) {
+	c.reads.Add(1)
+	return c.TCPConn.Read(p)
+}
+
+func TestFromIOZeroByteReadsHoldNoBufferWhileIdle(t *testing.T) {
+	for _, zero := range []bool{false, true} {
+		client, server := tcpPair(t)
+		src := &readCounter{TCPConn: server}
+		r := reader.FromIO(src, reader.Options{ZeroByteReads: zero})
+
+		got := make(chan string, 1)
+		go func() {
+			res, err := r.Read(testCtx(t))
+			if err != nil {
+				got <- err.Error()
+				return
+			}
+			got <- res.Buffer.String()
+			r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+		}()
+		time.Sleep(30 * time.Millisecond) // idle
+		if zero {
+			assert.Zero(t, src.reads.Load(), "waiting idle without a buffer: no Read issued yet")
+		} else {
+			assert.Equal(t, int32(1), src.reads.Load(), "blocked inside Read, holding its buffer")
+		}
+		_, err := client.Write([]byte("wake"))
+		require.NoError(t, err)
+		select {
+		case s := <-got:
+			assert.Equal(t, "wake", s)
+		case <-time.After(wait):
+			t.Fatal("no data")
+		}
+		assert.Equal(t, int32(1), src.reads.Load())
+	}
+}
+
+func TestFromIOZeroByteReadsSeeEOF(t *testing.T) {
+	client, server := tcpPair(t)
+	r := reader.FromIO(server, reader.Options{ZeroByteReads: true})
+	client.Close()
+	res, err := r.Read(testCtx(t))
+	require.NoError(t, err)
+	assert.True(t, res.Completed)
+	assert.True(t, res.Buffer.IsEmpty())
+	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+}
+
+func TestFromIOCloseOnComplete(t *testing.T) {
+	for _, closeIt := range []bool{false, true} {
+		src := &closeRecorder{Reader: bytes.NewReader(nil)}
+		r := reader.FromIO(src, reader.Options{CloseOnComplete: closeIt})
+		r.Complete(nil)
+		assert.Equal(t, closeIt, src.closed)
+		_, err := r.Read(testCtx(t))
+		assert.ErrorIs(t, err, pipe.ErrReaderCompleted)
+	}
+}
+
+type closeRecorder struct {
+	io.Reader
+	closed bool
+}
+
+func (c *closeRecorder) Close() error {
+	c.closed = true
+	return nil
+}
+
+func TestFromIOSteadyStateAllocatesNothing(t *testing.T) {
+	r := reader.FromIO(&repeatReader{data: randomBytes(100, 2)}, reader.Options{})
+	ctx := context.Background()
+	cycle := func() {
+		res, err := r.Read(ctx)
+		if err != nil {
+			panic(err)
+		}
+		r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+	}
+	cycle()
+	assert.Equal(t, 0.0, testing.AllocsPerRun(1000, cycle))
+}
