@@ -14,7 +14,8 @@ const (
 // Options configure a Pipe. The zero value means the defaults.
 type Options struct {
 	// MinimumSegmentSize is the smallest segment the writer is given
-	// (default 4096 bytes). Larger Buffer size hints get larger segments.
+	// (default 4096 bytes), rounded up to the pool's size classes (powers
+	// of two from 512 bytes). Larger Buffer size hints get larger segments.
 	MinimumSegmentSize int
 
 	// PauseWriterThreshold is the number of unexamined bytes at which Flush

@@ -583,31 +583,3 @@ func TestReset(t *testing.T) {
 	assert.False(t, got.Completed)
 	r.AdvanceTo(got.Buffer.End(), got.Buffer.End())
 }
-
-func TestSteadyStateAllocatesNothing(t *testing.T) {
-	p := pipe.New(pipe.Options{})
-	w, r := p.Writer(), p.Reader()
-	ctx := context.Background()
-	msg := make([]byte, 100)
-	cycle := func() {
-		buf := w.Buffer(len(msg))
-		w.Advance(copy(buf, msg))
-		w.Write(msg)
-		if _, err := w.Flush(ctx); err != nil {
-			panic(err)
-		}
-		res, err := r.Read(ctx)
-		if err != nil || res.Buffer.Len() != 200 {
-			panic("short read")
-		}
-		half := res.Buffer.PositionAt(100)
-		r.AdvanceTo(half, half)
-		res, ok, err := r.TryRead()
-		if !ok || err != nil {
-			panic("TryRead")
-		}
-		r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
-	}
-	cycle() // warm the pool
-	assert.Equal(t, 0.0, testing.AllocsPerRun(1000, cycle))
-}

@@ -80,3 +80,37 @@ func (p *Pool) put(s *segment) {
 		p.classes[c].Put(s)
 	}
 }
+
+// Get returns at least size bytes of pooled memory, for short-lived scratch
+// use of the same size classes as the segments (a writer gathering segments
+// into one write, say). Hand it back with Put. A nil Pool is the pool shared
+// by pipes whose options name none.
+func (p *Pool) Get(size int) []byte {
+	if p == nil {
+		p = sharedPool
+	}
+	s := p.get(size)
+	b := s.buf
+	*s = segment{}
+	p.bare.Put(s)
+	return b
+}
+
+// Put hands back memory from Get; b must not be used afterwards. Memory of
+// another origin is left to the garbage collector.
+func (p *Pool) Put(b []byte) {
+	if p == nil {
+		p = sharedPool
+	}
+	b = b[:cap(b)]
+	c := classOf(len(b))
+	if c < 0 || len(b) != 1<<(c+minClassShift) {
+		return
+	}
+	s, ok := p.bare.Get().(*segment)
+	if !ok {
+		s = &segment{}
+	}
+	s.buf, s.class = b, int8(c)
+	p.classes[c].Put(s)
+}

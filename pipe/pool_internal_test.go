@@ -236,3 +236,22 @@ func TestPoolZeroValue(t *testing.T) {
 	assert.GreaterOrEqual(t, len(s.buf), 10)
 	sharedPool.put(s)
 }
+
+func TestPoolGetPut(t *testing.T) {
+	for _, p := range []*Pool{nil, new(Pool)} {
+		for _, size := range []int{0, 1, 512, 513, 5000, 4 << 20, 4<<20 + 1} {
+			b := p.Get(size)
+			require.GreaterOrEqual(t, len(b), size)
+			b[len(b)-1] = 1
+			p.Put(b)
+		}
+		p.Put(make([]byte, 1000)) // not a class size: ignored
+	}
+	// Put memory comes back as segment memory.
+	var pool Pool
+	b := pool.Get(4096)
+	pool.Put(b)
+	s := pool.get(4096)
+	assert.Equal(t, 4096, len(s.buf))
+	assert.Zero(t, s.n+s.w)
+}

@@ -6,7 +6,6 @@ import (
 	"iter"
 	"net"
 	"strings"
-	"syscall"
 )
 
 // Sequence is a read-only view of bytes that may span several segments of
@@ -173,6 +172,18 @@ func (s Sequence) Slice(start, end int64) Sequence {
 	return Sequence{from, s.seek(from, s.start.off+end, true)}
 }
 
+// SliceFirst is Slice(i, j) for offsets within First(): constant time and
+// inlinable, for parsers that found what they look for in the current
+// segment. It panics unless 0 <= i <= j <= len(s.First()).
+func (s Sequence) SliceFirst(i, j int) Sequence {
+	p := s.start
+	if i < 0 || j < i || p.off+int64(j) > s.end.off ||
+		p.seg != s.end.seg && p.index()+j > p.seg.n {
+		panic("pipe: Sequence.SliceFirst: bounds outside the first segment")
+	}
+	return Sequence{Position{p.seg, p.off + int64(i)}, Position{p.seg, p.off + int64(j)}}
+}
+
 // SliceFrom returns the bytes of s from p to its end.
 func (s Sequence) SliceFrom(p Position) Sequence {
 	s.Offset(p) // bounds check
@@ -277,12 +288,12 @@ func (s Sequence) String() string {
 	return sb.String()
 }
 
-// WriteTo writes the bytes of s to w. When w is a socket (a syscall.Conn such
-// as *net.TCPConn) and s spans several segments, they go out in one gather
+// WriteTo writes the bytes of s to w. When w is a *net.TCPConn or a
+// *net.UnixConn and s spans several segments, they go out in one gather
 // write (writev) through net.Buffers; otherwise each segment is written in
 // turn. WriteTo implements io.WriterTo.
 func (s Sequence) WriteTo(w io.Writer) (int64, error) {
-	if _, ok := w.(syscall.Conn); ok && !s.IsSingleSegment() {
+	if gathers(w) && !s.IsSingleSegment() {
 		var bufs net.Buffers
 		for b := range s.All() {
 			bufs = append(bufs, b)
@@ -301,4 +312,14 @@ func (s Sequence) WriteTo(w io.Writer) (int64, error) {
 		}
 	}
 	return n, nil
+}
+
+// gathers reports whether net.Buffers writes to w with one writev: only the
+// net package's own stream connections do.
+func gathers(w io.Writer) bool {
+	switch w.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		return true
+	}
+	return false
 }

@@ -328,3 +328,27 @@ func TestSequenceZeroAllocs(t *testing.T) {
 	assert.Equal(t, 16, s.CopyTo(dst))
 	assert.Equal(t, data[:16], dst)
 }
+
+func TestSequenceSliceFirst(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 2000 {
+		data := randomData(rng)
+		s := pipe.SequenceOf(randomSplit(rng, data).parts...)
+		if a := rng.Int64N(s.Len() + 1); rng.IntN(2) == 0 {
+			s = s.Slice(a, s.Len()) // a First() that starts mid-segment
+		}
+		first := len(s.First())
+		i := rng.IntN(first + 1)
+		j := i + rng.IntN(first-i+1)
+		want := s.Slice(int64(i), int64(j))
+		got := s.SliceFirst(i, j)
+		require.Equal(t, want.Bytes(), got.Bytes())
+		require.Equal(t, s.Offset(want.Start()), s.Offset(got.Start()))
+		require.Equal(t, s.Offset(want.End()), s.Offset(got.End()))
+		if int64(first) < s.Len() {
+			assert.Panics(t, func() { s.SliceFirst(0, first+1) }, "past the first segment")
+		}
+	}
+	assert.Panics(t, func() { pipe.SequenceOf([]byte("ab")).SliceFirst(1, 0) })
+	assert.Panics(t, func() { pipe.SequenceOf([]byte("ab")).SliceFirst(0, 3) })
+}
