@@ -97,10 +97,15 @@ type ioReader struct {
 	eof      bool          // src is done: the pipe's writer completed
 	empty    int           // consecutive empty reads
 
-	mu          sync.Mutex // guards inRead and interrupted
+	mu          sync.Mutex // guards the three fields below
 	inRead      bool       // a read of src is in progress
 	interrupted bool       // the read deadline was moved to interrupt it
+	cutShort    bool       // an interruption came between reads: skip the next
 }
+
+// errInterrupted is what guard returns for a read that a cancellation cut
+// short or skipped.
+var errInterrupted = errors.New("reader: read interrupted")
 
 // probe is a done context: given it, the pipe's Read returns ctx.Err()
 // exactly when it would have to wait.
@@ -146,7 +151,11 @@ func (f *ioReader) fill(ctx context.Context) {
 	}
 	if f.readable != nil && f.buf.Buffered() == 0 {
 		// Hold no buffer while waiting for an idle source.
-		if err := f.guard(f.readable); err != nil {
+		switch err := f.guard(f.readable); err {
+		case nil:
+		case errInterrupted:
+			return
+		default:
 			f.complete(err)
 			return
 		}
@@ -160,6 +169,8 @@ func (f *ioReader) fill(ctx context.Context) {
 	})
 	f.w.Advance(n)
 	switch {
+	case err == errInterrupted:
+		// Keep what arrived; the caller's loop sees the cancellation.
 	case err != nil:
 		f.complete(err)
 		return
@@ -174,10 +185,17 @@ func (f *ioReader) fill(ctx context.Context) {
 	f.w.Flush(context.Background()) // unbounded: never waits
 }
 
-// guard runs a read of src while interrupt may cut it short, and hides the
-// error an interruption caused.
+// guard runs a read of src that interrupt may cut short. It returns
+// errInterrupted in place of the error an interruption caused, and without
+// reading when an interruption came since the last read: a cancellation
+// that arrives just before the read starts is not lost.
 func (f *ioReader) guard(read func() error) error {
 	f.mu.Lock()
+	if f.cutShort {
+		f.cutShort = false
+		f.mu.Unlock()
+		return errInterrupted
+	}
 	f.inRead = true
 	f.mu.Unlock()
 	err := read()
@@ -189,20 +207,25 @@ func (f *ioReader) guard(read func() error) error {
 		f.deadline.SetReadDeadline(time.Time{})
 	}
 	f.mu.Unlock()
-	if interrupted && errors.Is(err, os.ErrDeadlineExceeded) {
-		return nil
+	if interrupted && (err == nil || errors.Is(err, os.ErrDeadlineExceeded)) {
+		return errInterrupted
 	}
 	return err
 }
 
-// interrupt cuts a blocked read of src short, if there is one and src has
-// a read deadline.
+// interrupt cuts the read of src in progress short, or the next one if
+// none is. It needs src to have a read deadline.
 func (f *ioReader) interrupt() {
+	if f.deadline == nil {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.inRead && f.deadline != nil {
+	if f.inRead {
 		f.interrupted = true
 		f.deadline.SetReadDeadline(time.Unix(1, 0))
+	} else {
+		f.cutShort = true
 	}
 }
 

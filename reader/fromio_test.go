@@ -293,17 +293,3 @@ func (c *closeRecorder) Close() error {
 	c.closed = true
 	return nil
 }
-
-func TestFromIOSteadyStateAllocatesNothing(t *testing.T) {
-	r := reader.FromIO(&repeatReader{data: randomBytes(100, 2)}, reader.Options{})
-	ctx := context.Background()
-	cycle := func() {
-		res, err := r.Read(ctx)
-		if err != nil {
-			panic(err)
-		}
-		r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
-	}
-	cycle()
-	assert.Equal(t, 0.0, testing.AllocsPerRun(1000, cycle))
-}
