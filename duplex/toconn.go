@@ -24,7 +24,9 @@ import (
 //
 // Close cancels pending calls, which then return net.ErrClosed, and
 // completes both directions: the other side reads the bytes already
-// written, then io.EOF, and its flushes report completion. A second Close
+// written, then io.EOF, and its flushes report completion. If Close cut a
+// Write short, the output completes with net.ErrClosed instead, so that the
+// abandoned bytes may be dropped rather than block Close. A second Close
 // returns net.ErrClosed.
 //
 // Addresses are p's own if it has LocalAddr and RemoteAddr methods (Pipes
@@ -42,6 +44,7 @@ type conn struct {
 	wmu    sync.Mutex // one Write at a time
 	rd, wd deadline
 	closed atomic.Bool
+	cut    bool // a Write was cut short by Close (guarded by wmu)
 }
 
 func (c *conn) Read(b []byte) (int, error) {
@@ -103,6 +106,7 @@ func (c *conn) Write(b []byte) (int, error) {
 		case !res.Canceled:
 			return n, nil
 		case c.closed.Load():
+			c.cut = true
 			return n, c.opError("write", net.ErrClosed)
 		case c.wd.expired():
 			return n, c.opError("write", os.ErrDeadlineExceeded)
@@ -126,7 +130,14 @@ func (c *conn) Close() error {
 	in.Complete(nil)
 	c.rmu.Unlock()
 	c.wmu.Lock()
-	out.Complete(nil)
+	if c.cut {
+		// The bytes of the Write that Close cut short are abandoned: a
+		// writer that cannot deliver them (a peer that stopped reading)
+		// drops them instead of blocking Close.
+		out.Complete(net.ErrClosed)
+	} else {
+		out.Complete(nil)
+	}
 	c.wmu.Unlock()
 	return nil
 }
