@@ -25,10 +25,13 @@ type Pipe interface {
 // other reads from its Input. Each direction is a pipe.Pipe made with opts.
 func NewPair(opts pipe.Options) (Pipe, Pipe) {
 	ab, ba := pipe.New(opts), pipe.New(opts)
-	return &end{in: ba.Reader(), out: ab.Writer()}, &end{in: ab.Reader(), out: ba.Writer()}
+	return Join(ba.Reader(), ab.Writer()), Join(ab.Reader(), ba.Writer())
 }
 
-// end is one side of a pair.
+// Join returns the Pipe whose Input is in and whose Output is out.
+func Join(in pipe.Reader, out pipe.Writer) Pipe { return &end{in: in, out: out} }
+
+// end is a Pipe made of a Reader and a Writer.
 type end struct {
 	in  pipe.Reader
 	out pipe.Writer

@@ -14,28 +14,10 @@ import (
 	"golang.org/x/net/nettest"
 
 	"github.com/f2bac256/bedrock/duplex"
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/reader"
 	"github.com/f2bac256/bedrock/writer"
 )
-
-// tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (client, server net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	client, err = net.DialTimeout("tcp", ln.Addr().String(), 10*time.Second)
-	require.NoError(t, err)
-	server = <-accepted
-	require.NotNil(t, server)
-	t.Cleanup(func() { client.Close(); server.Close() })
-	return client, server
-}
 
 func TestFromConnToConnPassesNettest(t *testing.T) {
 	nettest.TestConn(t, func() (c1, c2 net.Conn, stop func(), err error) {
@@ -62,11 +44,8 @@ func TestFromConnToConnPassesNettest(t *testing.T) {
 // TestFromConnEcho streams random data through an echo server built from
 // the adapters (FromIO, Stream, ToIO) over loopback TCP.
 func TestFromConnEcho(t *testing.T) {
-	size := 50 << 20
-	if testing.Short() {
-		size = 8 << 20
-	}
-	client, server := tcpPair(t)
+	size := testkit.BigSize()
+	client, server := testkit.TCPPair(t)
 
 	served := make(chan error, 1)
 	go func() {
@@ -93,7 +72,7 @@ func TestFromConnEcho(t *testing.T) {
 			}
 			n += len(c)
 		}
-		client.(*net.TCPConn).CloseWrite()
+		client.CloseWrite()
 	}()
 	h := crc32.NewIEEE()
 	client.SetReadDeadline(time.Now().Add(time.Minute))
@@ -110,7 +89,7 @@ func TestFromConnEcho(t *testing.T) {
 }
 
 func TestFromConnAddressesAndClose(t *testing.T) {
-	client, server := tcpPair(t)
+	client, server := testkit.TCPPair(t)
 	p := duplex.FromConn(server, duplex.Options{})
 	c := duplex.ToConn(p)
 	assert.Equal(t, server.LocalAddr(), c.LocalAddr())
@@ -129,7 +108,7 @@ func TestFromConnAddressesAndClose(t *testing.T) {
 }
 
 func TestFromConnReadIsCancelable(t *testing.T) {
-	_, server := tcpPair(t)
+	_, server := testkit.TCPPair(t)
 	p := duplex.FromConn(server, duplex.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()

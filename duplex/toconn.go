@@ -45,6 +45,7 @@ type conn struct {
 	rd, wd deadline
 	closed atomic.Bool
 	cut    bool // a Write was cut short by Close (guarded by wmu)
+	shut   bool // CloseWrite completed the output (guarded by wmu)
 }
 
 func (c *conn) Read(b []byte) (int, error) {
@@ -87,6 +88,9 @@ func (c *conn) Write(b []byte) (int, error) {
 	defer c.wmu.Unlock()
 	if c.closed.Load() {
 		return 0, c.opError("write", net.ErrClosed)
+	}
+	if c.shut {
+		return 0, c.opError("write", io.ErrClosedPipe)
 	}
 	if c.wd.expired() {
 		return 0, c.opError("write", os.ErrDeadlineExceeded)
@@ -139,6 +143,22 @@ func (c *conn) Close() error {
 		out.Complete(nil)
 	}
 	c.wmu.Unlock()
+	return nil
+}
+
+// CloseWrite completes the output, like a TCP half-close: the other side
+// reads io.EOF after the bytes written so far, and this side can go on
+// reading. Later Writes fail with io.ErrClosedPipe.
+func (c *conn) CloseWrite() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed.Load() {
+		return c.opError("close", net.ErrClosed)
+	}
+	if !c.shut {
+		c.shut = true
+		c.p.Output().Complete(nil)
+	}
 	return nil
 }
 

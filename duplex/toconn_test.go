@@ -98,3 +98,28 @@ func TestToConnDeadlines(t *testing.T) {
 	assert.Equal(t, "late", string(buf))
 	assert.Equal(t, "duplex", ca.LocalAddr().Network())
 }
+
+func TestToConnCloseWrite(t *testing.T) {
+	a, b := duplex.NewPair(pipe.Options{})
+	ca, cb := duplex.ToConn(a), duplex.ToConn(b)
+	hc, ok := ca.(interface{ CloseWrite() error })
+	require.True(t, ok, "ToConn conns half-close like *net.TCPConn")
+
+	_, err := ca.Write([]byte("request"))
+	require.NoError(t, err)
+	require.NoError(t, hc.CloseWrite())
+	_, err = ca.Write([]byte("more"))
+	assert.ErrorIs(t, err, io.ErrClosedPipe)
+
+	got, err := io.ReadAll(cb)
+	require.NoError(t, err, "the peer reads io.EOF after the request")
+	assert.Equal(t, "request", string(got))
+	_, err = cb.Write([]byte("reply"))
+	require.NoError(t, err, "the other direction still works")
+	buf := make([]byte, 5)
+	_, err = io.ReadFull(ca, buf)
+	require.NoError(t, err)
+	assert.Equal(t, "reply", string(buf))
+	require.NoError(t, ca.Close())
+	require.NoError(t, cb.Close())
+}

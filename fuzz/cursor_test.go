@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/reader"
 )
@@ -47,15 +48,10 @@ func FuzzCursor(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {
 		data, cuts, program := decodeCursorInput(input)
-		parts := make([][]byte, 0, len(cuts)+1)
-		prev := 0
-		for _, c := range append(cuts, len(data)) {
+		parts := testkit.PartsAt(data, append(append([]int{0}, cuts...), len(data)))
+		for i, p := range parts {
 			// each part in its own allocation, junk in its spare capacity
-			part := make([]byte, c-prev, c-prev+2)
-			copy(part, data[prev:c])
-			part[:cap(part)][c-prev] = 0xEE
-			parts = append(parts, part)
-			prev = c
+			parts[i] = testkit.Guard(p, 2)
 		}
 		s := pipe.SequenceOf(parts...)
 		c := reader.NewCursor(s)

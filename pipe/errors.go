@@ -20,4 +20,7 @@ var (
 	// ErrFlushInProgress is returned by a Flush while another Flush is
 	// waiting.
 	ErrFlushInProgress = errors.New("pipe: flush while a flush is in progress")
+
+	// ErrAborted is what Read and Flush return after Abort(nil).
+	ErrAborted = errors.New("pipe: aborted")
 )

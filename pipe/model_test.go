@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 )
 
@@ -69,7 +70,7 @@ func runModel(t *testing.T, seed uint64) {
 			unflushed = append(unflushed, b...)
 		case op < 7: // Flush; it would wait exactly when over the threshold
 			wouldWait := int64(len(flushed)+len(unflushed)-examined) >= pause
-			res, err := w.Flush(canceled())
+			res, err := w.Flush(testkit.Canceled())
 			if wouldWait {
 				require.ErrorIs(t, err, context.Canceled, "step %d", step)
 			} else {
@@ -104,7 +105,7 @@ func runModel(t *testing.T, seed uint64) {
 
 	w.Complete(nil)
 	for {
-		res, err := r.Read(testCtx(t))
+		res, err := r.Read(testkit.Context(t))
 		require.NoError(t, err)
 		require.True(t, res.Completed)
 		got = append(got, res.Buffer.Bytes()...)
@@ -137,11 +138,11 @@ func streamSize(t *testing.T) int64 {
 func TestConcurrentStream(t *testing.T) {
 	size := streamSize(t)
 	p := pipe.New(pipe.Options{})
-	ctx := testCtx(t)
+	ctx := testkit.Context(t)
 	boom := errors.New("writer done with an error")
 
 	var sent uint32
-	wrote := async(func() {
+	wrote := testkit.Async(func() {
 		w := p.Writer()
 		rng := rand.New(rand.NewPCG(1, 2))
 		chunk := make([]byte, 64<<10)
@@ -189,7 +190,7 @@ func TestConcurrentStream(t *testing.T) {
 		r.AdvanceTo(buf.PositionAt(c), buf.End())
 	}
 	r.Complete(nil)
-	requireDone(t, wrote)
+	testkit.RequireDone(t, wrote)
 	assert.Equal(t, size, total)
 	assert.Equal(t, sent, received, "checksums of the bytes in and out")
 }
@@ -199,8 +200,8 @@ func TestConcurrentStream(t *testing.T) {
 func TestSlowConsumerBoundsMemory(t *testing.T) {
 	const pause, chunk = 32 << 10, 5000
 	p := pipe.New(pipe.Options{PauseWriterThreshold: pause})
-	ctx := testCtx(t)
-	wrote := async(func() {
+	ctx := testkit.Context(t)
+	wrote := testkit.Async(func() {
 		w := p.Writer()
 		msg := make([]byte, chunk)
 		for range 2000 {
@@ -226,7 +227,7 @@ func TestSlowConsumerBoundsMemory(t *testing.T) {
 			break
 		}
 	}
-	requireDone(t, wrote)
+	testkit.RequireDone(t, wrote)
 	assert.Equal(t, int64(2000*chunk), total)
 	assert.LessOrEqual(t, maxSeen, int64(pause+chunk), "buffered bytes stay bounded")
 	assert.Greater(t, maxSeen, int64(chunk), "the producer did run ahead")

@@ -62,6 +62,7 @@ type Pipe struct {
 
 	readerDone, writerDone bool
 	readerErr, writerErr   error
+	abortErr               error // set by Abort
 
 	readWake, flushWake chan struct{} // capacity 1: a pending wake-up
 }
@@ -121,8 +122,29 @@ func (p *Pipe) Reset() {
 	p.readWaiting, p.readNeed, p.reading, p.readCanceled = false, 0, false, false
 	p.flushWaiting, p.flushCanceled = false, false
 	p.readerDone, p.writerDone, p.readerErr, p.writerErr = false, false, nil, nil
+	p.abortErr = nil
 	drain(p.readWake)
 	drain(p.flushWake)
+}
+
+// Abort fails the pipe for both sides with err (ErrAborted if nil): a
+// pending Read or Flush returns err at once, and so does every later one,
+// buffered bytes notwithstanding. Unlike Complete, which belongs to each
+// side, Abort is safe from any goroutine at any time: it releases no
+// memory (a buffer being read stays valid until AdvanceTo); memory returns
+// to the pool once both sides complete, as they should on seeing err. The
+// first Abort's error wins.
+func (p *Pipe) Abort(err error) {
+	if err == nil {
+		err = ErrAborted
+	}
+	p.mu.Lock()
+	if p.abortErr == nil {
+		p.abortErr = err
+	}
+	wake(p.readWake)
+	wake(p.flushWake)
+	p.mu.Unlock()
 }
 
 // Buffered returns the number of flushed bytes the reader has not consumed.

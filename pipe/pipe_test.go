@@ -9,73 +9,24 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 )
-
-// wait bounds every blocking call of a test: a hang fails instead of
-// stalling the run.
-const wait = 10 * time.Second
-
-func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// canceled is a context that is already done: a call given it returns
-// ctx.Err() exactly when it would have to wait, which tests whether a call
-// would block without timing anything.
-func canceled() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}
 
 func writeFlush(t *testing.T, w pipe.Writer, s string) pipe.FlushResult {
 	t.Helper()
 	_, err := w.Write([]byte(s))
 	require.NoError(t, err)
-	res, err := w.Flush(testCtx(t))
+	res, err := w.Flush(testkit.Context(t))
 	require.NoError(t, err)
 	return res
 }
 
 func read(t *testing.T, r pipe.Reader) pipe.ReadResult {
 	t.Helper()
-	res, err := r.Read(testCtx(t))
+	res, err := r.Read(testkit.Context(t))
 	require.NoError(t, err)
 	return res
-}
-
-// async runs f on its own goroutine and returns a channel closed when it
-// returns.
-func async(f func()) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	return done
-}
-
-func requireDone(t *testing.T, done <-chan struct{}) {
-	t.Helper()
-	select {
-	case <-done:
-	case <-time.After(wait):
-		t.Fatal("blocked call did not return")
-	}
-}
-
-// requireBlocked checks that done stays open for a little while. It can
-// only fail when the call returned, so a slow machine cannot fail it.
-func requireBlocked(t *testing.T, done <-chan struct{}) {
-	t.Helper()
-	select {
-	case <-done:
-		t.Fatal("call returned, want it blocked")
-	case <-time.After(20 * time.Millisecond):
-	}
 }
 
 func TestReadSeesOnlyFlushedData(t *testing.T) {
@@ -89,7 +40,7 @@ func TestReadSeesOnlyFlushedData(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok, "unflushed bytes must not be readable")
 
-	_, err = w.Flush(testCtx(t))
+	_, err = w.Flush(testkit.Context(t))
 	require.NoError(t, err)
 	assert.Equal(t, 0, w.UnflushedBytes())
 	res := read(t, r)
@@ -112,7 +63,7 @@ func TestBufferAdvance(t *testing.T) {
 	buf = w.Buffer(5)
 	copy(buf, "defgh")
 	w.Advance(5)
-	_, err := w.Flush(testCtx(t))
+	_, err := w.Flush(testkit.Context(t))
 	require.NoError(t, err)
 	res := read(t, r)
 	assert.Equal(t, "abcdefgh", res.Buffer.String())
@@ -132,7 +83,7 @@ func TestWriteSpansSegments(t *testing.T) {
 	n, err = w.Write(data[10:])
 	require.NoError(t, err)
 	require.Equal(t, len(data)-10, n)
-	_, err = w.Flush(testCtx(t))
+	_, err = w.Flush(testkit.Context(t))
 	require.NoError(t, err)
 	res := read(t, r)
 	assert.Equal(t, data, res.Buffer.Bytes())
@@ -151,14 +102,14 @@ func TestExaminedToEndWaitsForNewData(t *testing.T) {
 	_, ok, err := r.TryRead()
 	require.NoError(t, err)
 	assert.False(t, ok, "everything was examined: nothing new to read")
-	_, err = r.Read(canceled())
+	_, err = r.Read(testkit.Canceled())
 	assert.ErrorIs(t, err, context.Canceled, "Read must wait for new data")
 
 	var got pipe.ReadResult
-	done := async(func() { got, err = r.Read(testCtx(t)) })
-	requireBlocked(t, done)
+	done := testkit.Async(func() { got, err = r.Read(testkit.Context(t)) })
+	testkit.RequireBlocked(t, done)
 	writeFlush(t, w, " message")
-	requireDone(t, done)
+	testkit.RequireDone(t, done)
 	require.NoError(t, err)
 	assert.Equal(t, "partial message", got.Buffer.String(), "unconsumed bytes are returned again with the new ones")
 	r.AdvanceTo(got.Buffer.End(), got.Buffer.End())
@@ -173,7 +124,7 @@ func TestExaminedShortOfEndReturnsAtOnce(t *testing.T) {
 	first := res.Buffer.PositionAt(4)
 	r.AdvanceTo(first, first)
 
-	res, err := r.Read(canceled()) // must not need to wait
+	res, err := r.Read(testkit.Canceled()) // must not need to wait
 	require.NoError(t, err)
 	assert.Equal(t, "two;", res.Buffer.String())
 	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
@@ -194,7 +145,7 @@ func TestConsumeKeepsExamined(t *testing.T) {
 	res = read(t, r)
 	assert.Equal(t, "cdefgh", res.Buffer.String())
 	r.Consume(res.Buffer.End())
-	_, err := r.Read(canceled())
+	_, err := r.Read(testkit.Canceled())
 	assert.ErrorIs(t, err, context.Canceled, "everything was consumed")
 }
 
@@ -217,7 +168,7 @@ func TestWriterCompleteDeliversRemainingData(t *testing.T) {
 
 	_, err = w.Write([]byte("x"))
 	assert.ErrorIs(t, err, pipe.ErrWriterCompleted)
-	_, err = w.Flush(testCtx(t))
+	_, err = w.Flush(testkit.Context(t))
 	assert.ErrorIs(t, err, pipe.ErrWriterCompleted)
 	assert.Panics(t, func() { w.Buffer(1) })
 	w.Complete(errors.New("ignored")) // idempotent
@@ -230,21 +181,21 @@ func TestWriterErrorSurfacesAfterRemainingData(t *testing.T) {
 	writeFlush(t, w, "ab")
 	w.Complete(boom)
 
-	res, err := r.Read(testCtx(t))
+	res, err := r.Read(testkit.Context(t))
 	require.NoError(t, err, "the data comes first")
 	assert.True(t, res.Completed)
 	assert.Equal(t, "ab", res.Buffer.String())
 	r.AdvanceTo(res.Buffer.PositionAt(1), res.Buffer.PositionAt(1))
 
-	res, err = r.Read(testCtx(t))
+	res, err = r.Read(testkit.Context(t))
 	require.NoError(t, err, "one byte is still unexamined")
 	assert.Equal(t, "b", res.Buffer.String())
 	r.AdvanceTo(res.Buffer.Start(), res.Buffer.End()) // examined, not consumed
 
-	res, err = r.Read(testCtx(t))
+	res, err = r.Read(testkit.Context(t))
 	assert.ErrorIs(t, err, boom)
 	assert.True(t, res.Completed)
-	_, err = r.Read(testCtx(t))
+	_, err = r.Read(testkit.Context(t))
 	assert.ErrorIs(t, err, boom, "the error is sticky; no AdvanceTo after an error")
 }
 
@@ -256,14 +207,14 @@ func TestReaderCompleteReachesFlush(t *testing.T) {
 
 		_, err := w.Write([]byte("ignored"))
 		require.NoError(t, err)
-		res, err := w.Flush(testCtx(t))
+		res, err := w.Flush(testkit.Context(t))
 		assert.True(t, res.Completed)
 		if readerErr == nil {
 			assert.NoError(t, err)
 		} else {
 			assert.ErrorIs(t, err, readerErr)
 		}
-		_, err = r.Read(testCtx(t))
+		_, err = r.Read(testkit.Context(t))
 		assert.ErrorIs(t, err, pipe.ErrReaderCompleted)
 		assert.Zero(t, p.Buffered(), "flushed bytes nobody will read are dropped")
 	}
@@ -275,11 +226,11 @@ func TestReaderCompleteUnblocksFlush(t *testing.T) {
 	_, err := w.Write(make([]byte, 10))
 	require.NoError(t, err)
 	var res pipe.FlushResult
-	done := async(func() { res, err = w.Flush(testCtx(t)) })
-	requireBlocked(t, done)
+	done := testkit.Async(func() { res, err = w.Flush(testkit.Context(t)) })
+	testkit.RequireBlocked(t, done)
 	gone := errors.New("gone")
 	r.Complete(gone)
-	requireDone(t, done)
+	testkit.RequireDone(t, done)
 	assert.True(t, res.Completed)
 	assert.ErrorIs(t, err, gone)
 }
@@ -290,10 +241,10 @@ func TestCancelPendingRead(t *testing.T) {
 
 	var res pipe.ReadResult
 	var err error
-	done := async(func() { res, err = r.Read(testCtx(t)) })
-	requireBlocked(t, done)
+	done := testkit.Async(func() { res, err = r.Read(testkit.Context(t)) })
+	testkit.RequireBlocked(t, done)
 	r.CancelPendingRead()
-	requireDone(t, done)
+	testkit.RequireDone(t, done)
 	require.NoError(t, err)
 	assert.True(t, res.Canceled)
 	r.AdvanceTo(res.Buffer.Start(), res.Buffer.End())
@@ -318,20 +269,20 @@ func TestCancelPendingFlush(t *testing.T) {
 	require.NoError(t, err)
 
 	var res pipe.FlushResult
-	done := async(func() { res, err = w.Flush(testCtx(t)) })
-	requireBlocked(t, done)
+	done := testkit.Async(func() { res, err = w.Flush(testkit.Context(t)) })
+	testkit.RequireBlocked(t, done)
 	w.CancelPendingFlush()
-	requireDone(t, done)
+	testkit.RequireDone(t, done)
 	require.NoError(t, err)
 	assert.True(t, res.Canceled)
 	assert.Equal(t, int64(4), p.Buffered(), "a canceled flush still flushed")
 
 	// With no Flush pending, the next Flush is canceled, once.
 	w.CancelPendingFlush()
-	res, err = w.Flush(canceled())
+	res, err = w.Flush(testkit.Canceled())
 	require.NoError(t, err)
 	assert.True(t, res.Canceled)
-	_, err = w.Flush(canceled())
+	_, err = w.Flush(testkit.Canceled())
 	assert.ErrorIs(t, err, context.Canceled, "still over the threshold")
 
 	got := read(t, r)
@@ -345,10 +296,10 @@ func TestContextCancelsBlockedCalls(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var err error
-	done := async(func() { _, err = r.Read(ctx) })
-	requireBlocked(t, done)
+	done := testkit.Async(func() { _, err = r.Read(ctx) })
+	testkit.RequireBlocked(t, done)
 	cancel()
-	requireDone(t, done)
+	testkit.RequireDone(t, done)
 	assert.ErrorIs(t, err, context.Canceled)
 
 	_, err = w.Write([]byte("data"))
@@ -367,9 +318,9 @@ func TestOneReadAndOneFlushInFlight(t *testing.T) {
 	p := pipe.New(pipe.Options{PauseWriterThreshold: 1})
 	w, r := p.Writer(), p.Reader()
 
-	done := async(func() { r.Read(testCtx(t)) })
-	requireBlocked(t, done)
-	_, err := r.Read(testCtx(t))
+	done := testkit.Async(func() { r.Read(testkit.Context(t)) })
+	testkit.RequireBlocked(t, done)
+	_, err := r.Read(testkit.Context(t))
 	assert.ErrorIs(t, err, pipe.ErrReadInProgress, "a second concurrent Read")
 	_, _, err = r.TryRead()
 	assert.ErrorIs(t, err, pipe.ErrReadInProgress)
@@ -377,46 +328,46 @@ func TestOneReadAndOneFlushInFlight(t *testing.T) {
 	_, err = w.Write([]byte("x"))
 	require.NoError(t, err)
 	var flushErr error
-	flushed := async(func() { _, flushErr = w.Flush(testCtx(t)) })
-	requireDone(t, done) // the Read got the byte and holds the buffer
-	requireBlocked(t, flushed)
-	_, err = w.Flush(testCtx(t))
+	flushed := testkit.Async(func() { _, flushErr = w.Flush(testkit.Context(t)) })
+	testkit.RequireDone(t, done) // the Read got the byte and holds the buffer
+	testkit.RequireBlocked(t, flushed)
+	_, err = w.Flush(testkit.Context(t))
 	assert.ErrorIs(t, err, pipe.ErrFlushInProgress, "a second concurrent Flush")
 
-	_, err = r.Read(testCtx(t))
+	_, err = r.Read(testkit.Context(t))
 	assert.ErrorIs(t, err, pipe.ErrReadInProgress, "Read before AdvanceTo of the previous one")
 
 	w.Complete(nil)
-	requireDone(t, flushed)
+	testkit.RequireDone(t, flushed)
 	assert.ErrorIs(t, flushErr, pipe.ErrWriterCompleted)
 }
 
 func TestBackpressurePausesAndResumes(t *testing.T) {
 	p := pipe.New(pipe.Options{PauseWriterThreshold: 100, ResumeWriterThreshold: 50})
 	w, r := p.Writer(), p.Reader()
-	ctx := testCtx(t)
+	ctx := testkit.Context(t)
 
 	_, err := w.Write(make([]byte, 99))
 	require.NoError(t, err)
-	_, err = w.Flush(canceled())
+	_, err = w.Flush(testkit.Canceled())
 	require.NoError(t, err, "99 unexamined bytes: below the pause threshold")
 
 	_, err = w.Write(make([]byte, 1))
 	require.NoError(t, err)
 	var flushErr error
-	done := async(func() { _, flushErr = w.Flush(ctx) })
-	requireBlocked(t, done)
+	done := testkit.Async(func() { _, flushErr = w.Flush(ctx) })
+	testkit.RequireBlocked(t, done)
 
 	// 100 unexamined bytes. Examining 40 leaves 60, not below 50: still paused.
 	res := read(t, r)
 	require.Equal(t, int64(100), res.Buffer.Len())
 	r.AdvanceTo(res.Buffer.Start(), res.Buffer.PositionAt(40))
-	requireBlocked(t, done)
+	testkit.RequireBlocked(t, done)
 
 	// Examining 51 leaves 49 unexamined (nothing consumed): resumed.
 	res = read(t, r)
 	r.AdvanceTo(res.Buffer.Start(), res.Buffer.PositionAt(51))
-	requireDone(t, done)
+	testkit.RequireDone(t, done)
 	require.NoError(t, flushErr)
 	assert.Equal(t, int64(100), p.Buffered(), "backpressure counts unexamined, not unconsumed bytes")
 }
@@ -424,32 +375,32 @@ func TestBackpressurePausesAndResumes(t *testing.T) {
 func TestReadAtLeastLiftsThePause(t *testing.T) {
 	p := pipe.New(pipe.Options{PauseWriterThreshold: 100})
 	w, r := p.Writer(), p.Reader()
-	ctx := testCtx(t)
+	ctx := testkit.Context(t)
 
 	_, err := w.Write(make([]byte, 100))
 	require.NoError(t, err)
 	var flushErr error
-	flushed := async(func() { _, flushErr = w.Flush(ctx) })
-	requireBlocked(t, flushed)
+	flushed := testkit.Async(func() { _, flushErr = w.Flush(ctx) })
+	testkit.RequireBlocked(t, flushed)
 
 	var res pipe.ReadResult
 	var readErr error
-	got := async(func() { res, readErr = r.ReadAtLeast(ctx, 150) })
-	requireDone(t, flushed) // the reader needs more than is buffered
+	got := testkit.Async(func() { res, readErr = r.ReadAtLeast(ctx, 150) })
+	testkit.RequireDone(t, flushed) // the reader needs more than is buffered
 	require.NoError(t, flushErr)
-	requireBlocked(t, got)
+	testkit.RequireBlocked(t, got)
 
 	// 160 bytes satisfy the reader; 160 unexamined bytes pause the writer
 	// again until the reader examines them.
 	_, err = w.Write(make([]byte, 60))
 	require.NoError(t, err)
-	flushed = async(func() { _, flushErr = w.Flush(ctx) })
-	requireDone(t, got)
+	flushed = testkit.Async(func() { _, flushErr = w.Flush(ctx) })
+	testkit.RequireDone(t, got)
 	require.NoError(t, readErr)
 	assert.Equal(t, int64(160), res.Buffer.Len())
-	requireBlocked(t, flushed)
+	testkit.RequireBlocked(t, flushed)
 	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
-	requireDone(t, flushed)
+	testkit.RequireDone(t, flushed)
 	require.NoError(t, flushErr)
 
 	// ReadAtLeast returns short when the writer completes.
@@ -468,7 +419,7 @@ func TestUnboundedNeverPauses(t *testing.T) {
 	for range 64 {
 		_, err := w.Write(make([]byte, 64<<10))
 		require.NoError(t, err)
-		_, err = w.Flush(canceled())
+		_, err = w.Flush(testkit.Canceled())
 		require.NoError(t, err)
 	}
 	assert.Equal(t, int64(64*64<<10), p.Buffered())
@@ -573,7 +524,7 @@ func TestReset(t *testing.T) {
 	p.Reset()
 
 	assert.Zero(t, p.Buffered())
-	res, err := w.Flush(canceled())
+	res, err := w.Flush(testkit.Canceled())
 	require.NoError(t, err)
 	assert.False(t, res.Canceled, "cancellation does not survive Reset")
 	writeFlush(t, w, "second")
@@ -582,4 +533,45 @@ func TestReset(t *testing.T) {
 	assert.False(t, got.Canceled)
 	assert.False(t, got.Completed)
 	r.AdvanceTo(got.Buffer.End(), got.Buffer.End())
+}
+
+func TestAbortFailsBothSidesFromAnyGoroutine(t *testing.T) {
+	p := pipe.New(pipe.Options{PauseWriterThreshold: 4})
+	w, r := p.Writer(), p.Reader()
+	_, err := w.Write([]byte("full"))
+	require.NoError(t, err)
+	var flushErr error
+	flushed := testkit.Async(func() { _, flushErr = w.Flush(testkit.Context(t)) })
+	testkit.RequireBlocked(t, flushed)
+
+	res := read(t, r) // a buffer held across the Abort stays valid
+	gone := errors.New("peer vanished")
+	p.Abort(gone)
+	testkit.RequireDone(t, flushed)
+	assert.ErrorIs(t, flushErr, gone)
+	assert.Equal(t, "full", res.Buffer.String())
+	r.AdvanceTo(res.Buffer.Start(), res.Buffer.Start())
+
+	_, err = r.Read(testkit.Context(t))
+	assert.ErrorIs(t, err, gone, "buffered bytes notwithstanding")
+	_, err = w.Flush(testkit.Context(t))
+	assert.ErrorIs(t, err, gone)
+	p.Abort(errors.New("second")) // the first error wins
+	_, _, err = r.TryRead()
+	assert.ErrorIs(t, err, gone)
+
+	// A Read waiting on another goroutine is woken.
+	q := pipe.New(pipe.Options{})
+	var readErr error
+	done := testkit.Async(func() { _, readErr = q.Reader().Read(testkit.Context(t)) })
+	testkit.RequireBlocked(t, done)
+	q.Abort(nil)
+	testkit.RequireDone(t, done)
+	assert.ErrorIs(t, readErr, pipe.ErrAborted)
+
+	w.Complete(nil)
+	r.Complete(nil)
+	p.Reset()
+	writeFlush(t, w, "new") // under the 4-byte threshold
+	assert.Equal(t, "new", read(t, r).Buffer.String(), "Reset clears the abort")
 }

@@ -147,8 +147,8 @@ func (p *Pipe) read(ctx context.Context, need int64) (ReadResult, error) {
 		}
 		p.mu.Lock()
 		p.readWaiting, p.readNeed = false, 0
-		if p.readerDone {
-			return ReadResult{}, ErrReaderCompleted
+		if err := p.readStateErrLocked(); err != nil {
+			return ReadResult{}, err
 		}
 	}
 	return p.resultLocked()
@@ -156,6 +156,8 @@ func (p *Pipe) read(ctx context.Context, need int64) (ReadResult, error) {
 
 func (p *Pipe) readStateErrLocked() error {
 	switch {
+	case p.abortErr != nil:
+		return p.abortErr
 	case p.readerDone:
 		return ErrReaderCompleted
 	case p.reading || p.readWaiting:

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 )
 
@@ -31,31 +30,7 @@ type split struct {
 // randomData returns 0..~400 bytes, usually from a small alphabet so that
 // separators recur and matches straddle segment edges.
 func randomData(r *rand.Rand) []byte {
-	var n int
-	switch r.IntN(8) {
-	case 0:
-		n = r.IntN(4) // includes zero-length data
-	case 1:
-		n = r.IntN(400)
-	default:
-		n = r.IntN(64)
-	}
-	alphabet := []byte("ab")
-	switch r.IntN(3) {
-	case 0:
-		alphabet = []byte("abcd")
-	case 1:
-		alphabet = nil // any byte
-	}
-	b := make([]byte, n)
-	for i := range b {
-		if alphabet == nil {
-			b[i] = byte(r.IntN(256))
-		} else {
-			b[i] = alphabet[r.IntN(len(alphabet))]
-		}
-	}
-	return b
+	return testkit.RandomData(r, 400, []byte("abcd"), nil, []byte("ab"))
 }
 
 // randomSplit cuts data at random edges into 1..12 parts. Cuts may repeat or
@@ -67,25 +42,12 @@ func randomSplit(r *rand.Rand, data []byte) split {
 	if r.IntN(6) == 0 {
 		nParts = 1
 	}
-	cuts := make([]int, 0, nParts+1)
-	cuts = append(cuts, 0)
-	for range nParts - 1 {
-		cuts = append(cuts, r.IntN(len(data)+1))
+	cuts := testkit.RandomCuts(r, len(data), nParts)
+	parts := testkit.PartsAt(data, cuts)
+	for i, p := range parts {
+		parts[i] = testkit.Guard(p, 1+r.IntN(4))
 	}
-	slices.Sort(cuts)
-	cuts = append(cuts, len(data))
-	sp := split{data: data, bounds: cuts}
-	for i := range nParts {
-		p := data[cuts[i]:cuts[i+1]]
-		junk := 1 + r.IntN(4)
-		buf := make([]byte, len(p), len(p)+junk)
-		copy(buf, p)
-		for j := len(p); j < cap(buf); j++ {
-			buf[:cap(buf)][j] = 0xEE
-		}
-		sp.parts = append(sp.parts, buf)
-	}
-	return sp
+	return split{data: data, parts: parts, bounds: cuts}
 }
 
 // singleRef reports whether data[lo:hi] lies in one part of sp (or is empty):
@@ -363,7 +325,7 @@ func TestSequenceProperties(t *testing.T) {
 				require.Equal(t, int64(bytes.IndexByte(data, c)), v.s.IndexByte(c), "IndexByte(%q); %v", c, v)
 			}
 			// ... a few that do not ...
-			for _, c := range []byte{'z', 0, 0xEE, byte(r.IntN(256))} {
+			for _, c := range []byte{'z', 0, testkit.Junk, byte(r.IntN(256))} {
 				require.Equal(t, int64(bytes.IndexByte(data, c)), v.s.IndexByte(c), "IndexByte(%q); %v", c, v)
 				if !present[c] {
 					require.Equal(t, int64(-1), v.s.IndexByte(c), "IndexByte(%q); %v", c, v)
@@ -461,7 +423,8 @@ func TestSequenceProperties(t *testing.T) {
 	})
 
 	t.Run("WriteToTCP", func(t *testing.T) {
-		client, server := tcpPair(t)
+		client, server := testkit.TCPPair(t)
+		testkit.SetDeadlines(t, 2*testkit.Wait, client, server) // a broken test cannot hang
 		var _ io.WriterTo = pipe.Sequence{}
 		forViews(t, 17, 150, func(t *testing.T, _ *rand.Rand, v view) {
 			data := v.data() // at most 400 bytes: fits in the socket buffers
@@ -476,42 +439,11 @@ func TestSequenceProperties(t *testing.T) {
 	})
 }
 
-// tcpPair returns both ends of a loopback TCP connection, with deadlines so
-// that a broken test cannot hang.
-func tcpPair(t *testing.T) (client, server *net.TCPConn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			c = nil
-		}
-		accepted <- c
-	}()
-	c, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	var s net.Conn
-	select {
-	case s = <-accepted:
-	case <-time.After(5 * time.Second):
-		t.Fatal("accept timed out")
-	}
-	require.NotNil(t, s, "accept failed")
-	t.Cleanup(func() { s.Close() })
-	deadline := time.Now().Add(20 * time.Second)
-	require.NoError(t, c.SetDeadline(deadline))
-	require.NoError(t, s.SetDeadline(deadline))
-	return c.(*net.TCPConn), s.(*net.TCPConn)
-}
-
 // TestSequenceWriteToTCPLarge sends more than the socket buffers hold, in
 // many segments, so the gather write is partial and must be resumed.
 func TestSequenceWriteToTCPLarge(t *testing.T) {
-	client, server := tcpPair(t)
+	client, server := testkit.TCPPair(t)
+	testkit.SetDeadlines(t, 2*testkit.Wait, client, server)
 	r := rand.New(rand.NewPCG(18, 18))
 	data := make([]byte, 256<<10)
 	for i := range data {

@@ -124,6 +124,8 @@ func (w *pipeWriter) Flush(ctx context.Context) (FlushResult, error) {
 	switch {
 	case p.writerDone:
 		return FlushResult{}, ErrWriterCompleted
+	case p.abortErr != nil:
+		return FlushResult{}, p.abortErr
 	case p.flushWaiting:
 		return FlushResult{}, ErrFlushInProgress
 	}
@@ -161,6 +163,9 @@ func (w *pipeWriter) Flush(ctx context.Context) (FlushResult, error) {
 		p.flushWaiting = false
 		if p.writerDone {
 			return FlushResult{}, ErrWriterCompleted
+		}
+		if p.abortErr != nil {
+			return FlushResult{}, p.abortErr
 		}
 	}
 }

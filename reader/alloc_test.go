@@ -10,12 +10,13 @@ import (
 	"context"
 	"testing"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/reader"
 	"github.com/stretchr/testify/assert"
 )
 
 func TestFromIOSteadyStateAllocatesNothing(t *testing.T) {
-	r := reader.FromIO(&repeatReader{data: randomBytes(100, 2)}, reader.Options{})
+	r := reader.FromIO(&repeatReader{data: testkit.RandomBytes(100, 2)}, reader.Options{})
 	ctx := context.Background()
 	cycle := func() {
 		res, err := r.Read(ctx)

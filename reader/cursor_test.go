@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/reader"
 )
@@ -178,26 +179,7 @@ func (sp cursorSplit) segmentEnd(pos int) int {
 // cursorRandomData returns 0..~300 bytes, usually from a small alphabet so
 // that delimiters recur and straddle edges.
 func cursorRandomData(r *rand.Rand) []byte {
-	var n int
-	switch r.IntN(8) {
-	case 0:
-		n = r.IntN(4)
-	case 1:
-		n = r.IntN(300)
-	default:
-		n = r.IntN(64)
-	}
-	alphabets := [][]byte{[]byte("ab"), []byte("ab\r\n"), {0x00, 0x01, 0x7f, 0x80, 0xff}, nil}
-	alphabet := alphabets[r.IntN(len(alphabets))]
-	b := make([]byte, n)
-	for i := range b {
-		if alphabet == nil {
-			b[i] = byte(r.IntN(256))
-		} else {
-			b[i] = alphabet[r.IntN(len(alphabet))]
-		}
-	}
-	return b
+	return testkit.RandomData(r, 300, []byte("ab"), []byte("ab\r\n"), []byte{0x00, 0x01, 0x7f, 0x80, 0xff}, nil)
 }
 
 // cursorRandomSplit cuts data into 1..12 parts at random edges, empty parts
@@ -208,29 +190,17 @@ func cursorRandomSplit(r *rand.Rand, data []byte) cursorSplit {
 	if r.IntN(6) == 0 {
 		nParts = 1
 	}
-	cuts := []int{0}
-	for range nParts - 1 {
-		cuts = append(cuts, r.IntN(len(data)+1))
-	}
-	slices.Sort(cuts)
-	cuts = append(cuts, len(data))
-	return cursorSplitAt(data, cuts)
+	return cursorSplitAt(data, testkit.RandomCuts(r, len(data), nParts))
 }
 
 // cursorSplitAt cuts data at the sorted offsets cuts, which start with 0 and
 // end with len(data).
 func cursorSplitAt(data []byte, cuts []int) cursorSplit {
-	sp := cursorSplit{data: data, bounds: cuts}
-	for i := range len(cuts) - 1 {
-		p := data[cuts[i]:cuts[i+1]]
-		buf := make([]byte, len(p), len(p)+3)
-		copy(buf, p)
-		for j := len(p); j < cap(buf); j++ {
-			buf[:cap(buf)][j] = 0xEE
-		}
-		sp.parts = append(sp.parts, buf)
+	parts := testkit.PartsAt(data, cuts)
+	for i, p := range parts {
+		parts[i] = testkit.Guard(p, 3)
 	}
-	return sp
+	return cursorSplit{data: data, parts: parts, bounds: cuts}
 }
 
 // cursorSeqOf returns a Sequence over data cut at every offset in cuts

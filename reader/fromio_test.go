@@ -6,7 +6,6 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
-	"math/rand/v2"
 	"net"
 	"sync/atomic"
 	"testing"
@@ -16,52 +15,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/reader"
 )
 
-const wait = 10 * time.Second
-
-func testCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// tcpPair returns both ends of a loopback TCP connection, closed at cleanup.
-func tcpPair(t *testing.T) (client, server *net.TCPConn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	c, err := net.DialTimeout("tcp", ln.Addr().String(), wait)
-	require.NoError(t, err)
-	s := <-accepted
-	require.NotNil(t, s)
-	t.Cleanup(func() { c.Close(); s.Close() })
-	return c.(*net.TCPConn), s.(*net.TCPConn)
-}
-
-func randomBytes(n int, seed uint64) []byte {
-	rng := rand.New(rand.NewPCG(seed, seed))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(rng.Uint32())
-	}
-	return b
-}
-
 func TestFromIOStreamsEverything(t *testing.T) {
-	size := 50 << 20
-	if testing.Short() {
-		size = 8 << 20
-	}
-	data := randomBytes(1<<20, 1)
+	size := testkit.BigSize()
+	data := testkit.RandomBytes(1<<20, 1)
 	src := io.LimitReader(&repeatReader{data: data}, int64(size))
 	r := reader.FromIO(src, reader.Options{BufferSize: 16 << 10})
 
@@ -94,7 +55,7 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 func TestFromIOReadsOnlyWhenExamined(t *testing.T) {
 	src := &countingReader{r: iotest.OneByteReader(bytes.NewReader([]byte("abc")))}
 	r := reader.FromIO(src, reader.Options{})
-	ctx := testCtx(t)
+	ctx := testkit.Context(t)
 
 	res, err := r.Read(ctx)
 	require.NoError(t, err)
@@ -132,7 +93,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func TestFromIOReadAtLeastGathersSeveralReads(t *testing.T) {
 	src := iotest.HalfReader(bytes.NewReader(bytes.Repeat([]byte("x"), 10000)))
 	r := reader.FromIO(src, reader.Options{BufferSize: 512})
-	res, err := r.ReadAtLeast(testCtx(t), 3000)
+	res, err := r.ReadAtLeast(testkit.Context(t), 3000)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, res.Buffer.Len(), int64(3000))
 	assert.False(t, res.Buffer.IsSingleSegment(), "512-byte buffers")
@@ -143,7 +104,7 @@ func TestFromIOErrorComesAfterTheData(t *testing.T) {
 	boom := errors.New("disk on fire")
 	src := io.MultiReader(bytes.NewReader([]byte("last words")), iotest.ErrReader(boom))
 	r := reader.FromIO(src, reader.Options{})
-	ctx := testCtx(t)
+	ctx := testkit.Context(t)
 
 	res, err := r.Read(ctx)
 	require.NoError(t, err)
@@ -159,7 +120,7 @@ func TestFromIOErrorComesAfterTheData(t *testing.T) {
 
 func TestFromIONoProgress(t *testing.T) {
 	r := reader.FromIO(emptyReader{}, reader.Options{})
-	_, err := r.Read(testCtx(t))
+	_, err := r.Read(testkit.Context(t))
 	assert.ErrorIs(t, err, io.ErrNoProgress)
 }
 
@@ -168,7 +129,7 @@ type emptyReader struct{}
 func (emptyReader) Read([]byte) (int, error) { return 0, nil }
 
 func TestFromIOContextInterruptsBlockedRead(t *testing.T) {
-	client, server := tcpPair(t)
+	client, server := testkit.TCPPair(t)
 	r := reader.FromIO(server, reader.Options{})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -179,14 +140,14 @@ func TestFromIOContextInterruptsBlockedRead(t *testing.T) {
 	// The connection still works: the read deadline was cleared.
 	_, err = client.Write([]byte("after"))
 	require.NoError(t, err)
-	res, err := r.ReadAtLeast(testCtx(t), 5)
+	res, err := r.ReadAtLeast(testkit.Context(t), 5)
 	require.NoError(t, err)
 	assert.Equal(t, "after", res.Buffer.String())
 	r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
 }
 
 func TestFromIOCancelPendingRead(t *testing.T) {
-	client, server := tcpPair(t)
+	client, server := testkit.TCPPair(t)
 	r := reader.FromIO(server, reader.Options{})
 
 	var res pipe.ReadResult
@@ -194,13 +155,13 @@ func TestFromIOCancelPendingRead(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		res, err = r.Read(testCtx(t))
+		res, err = r.Read(testkit.Context(t))
 	}()
 	time.Sleep(20 * time.Millisecond) // let it block in the socket read
 	r.CancelPendingRead()
 	select {
 	case <-done:
-	case <-time.After(wait):
+	case <-time.After(testkit.Wait):
 		t.Fatal("CancelPendingRead did not interrupt the read")
 	}
 	require.NoError(t, err)
@@ -209,7 +170,7 @@ func TestFromIOCancelPendingRead(t *testing.T) {
 
 	_, err = client.Write([]byte("more"))
 	require.NoError(t, err)
-	res, err = r.ReadAtLeast(testCtx(t), 4)
+	res, err = r.ReadAtLeast(testkit.Context(t), 4)
 	require.NoError(t, err)
 	assert.False(t, res.Canceled)
 	assert.Equal(t, "more", res.Buffer.String())
@@ -230,13 +191,13 @@ func (c *readCounter) Read(p []byte) (int, error) {
 
 func TestFromIOZeroByteReadsHoldNoBufferWhileIdle(t *testing.T) {
 	for _, zero := range []bool{false, true} {
-		client, server := tcpPair(t)
+		client, server := testkit.TCPPair(t)
 		src := &readCounter{TCPConn: server}
 		r := reader.FromIO(src, reader.Options{ZeroByteReads: zero})
 
 		got := make(chan string, 1)
 		go func() {
-			res, err := r.Read(testCtx(t))
+			res, err := r.Read(testkit.Context(t))
 			if err != nil {
 				got <- err.Error()
 				return
@@ -255,7 +216,7 @@ func TestFromIOZeroByteReadsHoldNoBufferWhileIdle(t *testing.T) {
 		select {
 		case s := <-got:
 			assert.Equal(t, "wake", s)
-		case <-time.After(wait):
+		case <-time.After(testkit.Wait):
 			t.Fatal("no data")
 		}
 		assert.Equal(t, int32(1), src.reads.Load())
@@ -263,10 +224,10 @@ func TestFromIOZeroByteReadsHoldNoBufferWhileIdle(t *testing.T) {
 }
 
 func TestFromIOZeroByteReadsSeeEOF(t *testing.T) {
-	client, server := tcpPair(t)
+	client, server := testkit.TCPPair(t)
 	r := reader.FromIO(server, reader.Options{ZeroByteReads: true})
 	client.Close()
-	res, err := r.Read(testCtx(t))
+	res, err := r.Read(testkit.Context(t))
 	require.NoError(t, err)
 	assert.True(t, res.Completed)
 	assert.True(t, res.Buffer.IsEmpty())
@@ -279,7 +240,7 @@ func TestFromIOCloseOnComplete(t *testing.T) {
 		r := reader.FromIO(src, reader.Options{CloseOnComplete: closeIt})
 		r.Complete(nil)
 		assert.Equal(t, closeIt, src.closed)
-		_, err := r.Read(testCtx(t))
+		_, err := r.Read(testkit.Context(t))
 		assert.ErrorIs(t, err, pipe.ErrReaderCompleted)
 	}
 }

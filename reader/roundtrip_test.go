@@ -4,12 +4,12 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/reader"
 	"github.com/f2bac256/bedrock/writer"
@@ -35,7 +35,7 @@ func randomValue(rng *rand.Rand) value {
 		v.u = rng.Uint64() >> rng.IntN(64)
 	}
 	if v.kind == 16 {
-		v.b = randomBytes(rng.IntN(3000), v.u)
+		v.b = testkit.RandomBytes(rng.IntN(3000), v.u)
 	}
 	return v
 }
@@ -181,7 +181,7 @@ func TestWriterReaderRoundTrip(t *testing.T) {
 		res, err := p.Reader().Read(context.Background())
 		require.NoError(t, err)
 		flat := res.Buffer.Bytes()
-		for _, seq := range []pipe.Sequence{res.Buffer, pipe.SequenceOf(randomParts(rng, flat)...)} {
+		for _, seq := range []pipe.Sequence{res.Buffer, pipe.SequenceOf(testkit.RandomParts(rng, flat, 50)...)} {
 			c := reader.NewCursor(seq)
 			for _, v := range values {
 				readValue(t, &c, v)
@@ -190,18 +190,4 @@ func TestWriterReaderRoundTrip(t *testing.T) {
 		}
 		p.Reader().AdvanceTo(res.Buffer.End(), res.Buffer.End())
 	}
-}
-
-// randomParts cuts b into 1..50 parts at random edges, empty parts allowed.
-func randomParts(rng *rand.Rand, b []byte) [][]byte {
-	cuts := []int{0, len(b)}
-	for range rng.IntN(50) {
-		cuts = append(cuts, rng.IntN(len(b)+1))
-	}
-	slices.Sort(cuts)
-	parts := make([][]byte, len(cuts)-1)
-	for i := range parts {
-		parts[i] = b[cuts[i]:cuts[i+1]]
-	}
-	return parts
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/reader"
 )
@@ -51,7 +52,7 @@ func TestStreamPassesWriterErrors(t *testing.T) {
 
 func TestStreamWriteTo(t *testing.T) {
 	p := pipe.New(pipe.Options{MinimumSegmentSize: 64})
-	data := randomBytes(100_000, 3)
+	data := testkit.RandomBytes(100_000, 3)
 	go func() {
 		w := p.Writer()
 		for b := data; len(b) > 0; b = b[min(len(b), 777):] {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/writer"
 	"github.com/stretchr/testify/assert"
@@ -65,7 +66,7 @@ func TestCursorZeroAllocs(t *testing.T) {
 
 func TestToIOZeroAllocs(t *testing.T) {
 	ctx := context.Background()
-	msg := randomBytes(6000, 16)
+	msg := testkit.RandomBytes(6000, 16)
 	cycle := func(w pipe.Writer) func() {
 		return func() {
 			b := w.Buffer(100)
@@ -83,7 +84,7 @@ func TestToIOZeroAllocs(t *testing.T) {
 		assert.Equal(t, 0.0, testing.AllocsPerRun(1000, f))
 	})
 	t.Run("tcp", func(t *testing.T) {
-		client, server := tcpPair(t)
+		client, server := testkit.TCPPair(t)
 		go io.Copy(io.Discard, server)
 		f := cycle(writer.ToIO(client, writer.Options{}))
 		f()

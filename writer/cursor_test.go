@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/writer"
 )
@@ -131,15 +132,15 @@ func allOps() []cursorOp {
 	}
 	ops = append(ops, bytesOps(nil)...)
 	ops = append(ops, bytesOps([]byte("hello"))...)
-	ops = append(ops, bytesOps(randomBytes(10000, 3))...)
-	ops = append(ops, bufferOp(0, []byte("x")), bufferOp(5, []byte("hello")), bufferOp(3, nil), bufferOp(6000, randomBytes(6000, 4)))
+	ops = append(ops, bytesOps(testkit.RandomBytes(10000, 3))...)
+	ops = append(ops, bufferOp(0, []byte("x")), bufferOp(5, []byte("hello")), bufferOp(3, nil), bufferOp(6000, testkit.RandomBytes(6000, 4)))
 	return ops
 }
 
 func flush(t *testing.T, c *writer.Cursor, w pipe.Writer) {
 	t.Helper()
 	c.Commit()
-	_, err := w.Flush(testCtx(t))
+	_, err := w.Flush(testkit.Context(t))
 	require.NoError(t, err)
 }
 
@@ -184,7 +185,7 @@ func (s stingyWriter) Buffer(sizeHint int) []byte {
 }
 
 func TestCursorWritesSpanSegments(t *testing.T) {
-	data := randomBytes(100_000, 5)
+	data := testkit.RandomBytes(100_000, 5)
 	for _, minSeg := range []int{16, 512, 4096} {
 		p := pipe.New(pipe.Options{MinimumSegmentSize: minSeg, PauseWriterThreshold: -1})
 		w := p.Writer()
@@ -199,7 +200,7 @@ func TestCursorWritesSpanSegments(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 50_000, n)
 		c.Commit()
-		_, err = w.Flush(testCtx(t))
+		_, err = w.Flush(testkit.Context(t))
 		require.NoError(t, err)
 
 		res, ok, err := p.Reader().TryRead()
@@ -306,11 +307,11 @@ func randomOp(rng *rand.Rand) cursorOp {
 	case 5:
 		return byteOp(byte(rng.Uint32()))
 	case 6, 7:
-		ops := bytesOps(randomBytes(length(), rng.Uint64()))
+		ops := bytesOps(testkit.RandomBytes(length(), rng.Uint64()))
 		return ops[rng.IntN(len(ops))]
 	default:
 		n := length()
-		return bufferOp(n, randomBytes(rng.IntN(n+1), rng.Uint64()))
+		return bufferOp(n, testkit.RandomBytes(rng.IntN(n+1), rng.Uint64()))
 	}
 }
 
@@ -434,8 +435,8 @@ func TestCursorReset(t *testing.T) {
 	c.WriteString("two")
 	c.Commit()
 
-	p1.Writer().Flush(testCtx(t))
-	p2.Writer().Flush(testCtx(t))
+	p1.Writer().Flush(testkit.Context(t))
+	p2.Writer().Flush(testkit.Context(t))
 	assert.Equal(t, "one", string(drain(t, p1)))
 	assert.Equal(t, "two", string(drain(t, p2)))
 
@@ -443,7 +444,7 @@ func TestCursorReset(t *testing.T) {
 	zero.Reset(p1.Writer())
 	zero.WriteInt(-5)
 	zero.Commit()
-	p1.Writer().Flush(testCtx(t))
+	p1.Writer().Flush(testkit.Context(t))
 	assert.Equal(t, "-5", string(drain(t, p1)))
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/writer"
 )
@@ -66,7 +67,7 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 }
 
 func TestStreamCopiesEverything(t *testing.T) {
-	size := bigSize()
+	size := testkit.BigSize()
 	data := make([]byte, size)
 	rand.NewChaCha8([32]byte{2}).Read(data)
 
@@ -161,7 +162,7 @@ func TestStreamClose(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.NoError(t, s.Close(), "Close is idempotent")
 
-	res, err := p.Reader().Read(testCtx(t))
+	res, err := p.Reader().Read(testkit.Context(t))
 	require.NoError(t, err)
 	assert.True(t, res.Completed)
 	assert.Equal(t, "last", res.Buffer.String())
@@ -179,10 +180,10 @@ func TestStreamCloseUnblocksWrite(t *testing.T) {
 	p := pipe.New(pipe.Options{PauseWriterThreshold: 10, ResumeWriterThreshold: 5})
 	s := writer.Stream(p.Writer())
 	var err error
-	done := async(func() { _, err = s.Write([]byte("more than ten bytes")) })
-	requireBlocked(t, done) // backpressure: nobody reads
+	done := testkit.Async(func() { _, err = s.Write([]byte("more than ten bytes")) })
+	testkit.RequireBlocked(t, done) // backpressure: nobody reads
 	s.Close()
-	requireDone(t, done)
+	testkit.RequireDone(t, done)
 	assert.ErrorIs(t, err, io.ErrClosedPipe)
 }
 
@@ -257,7 +258,7 @@ func TestStreamOverToIO(t *testing.T) {
 	var out bytes.Buffer
 	dst := &recordingWriter{w: &out}
 	s := writer.Stream(writer.ToIO(dst, writer.Options{CloseOnComplete: true}))
-	data := randomBytes(1<<20, 21)
+	data := testkit.RandomBytes(1<<20, 21)
 	n, err := io.Copy(s, io.LimitReader(bytes.NewReader(data), int64(len(data)))) // no WriterTo: ReadFrom
 	require.NoError(t, err)
 	assert.Equal(t, int64(len(data)), n)
@@ -282,10 +283,10 @@ func TestStreamCloseInterruptsToIOFlush(t *testing.T) {
 	client, _ := stalledPair(t)
 	s := writer.Stream(writer.ToIO(client, writer.Options{}))
 	var err error
-	done := async(func() { _, err = s.Write(randomBytes(8<<20, 22)) })
-	requireBlocked(t, done) // the peer does not read
-	closed := async(func() { s.Close() })
-	requireDone(t, closed)
-	requireDone(t, done)
+	done := testkit.Async(func() { _, err = s.Write(testkit.RandomBytes(8<<20, 22)) })
+	testkit.RequireBlocked(t, done) // the peer does not read
+	closed := testkit.Async(func() { s.Close() })
+	testkit.RequireDone(t, closed)
+	testkit.RequireDone(t, done)
 	assert.ErrorIs(t, err, io.ErrClosedPipe)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/writer"
 )
@@ -87,7 +88,7 @@ func (c errClosingWriter) CloseWithError(err error) error {
 }
 
 func TestToIOStreamsEverything(t *testing.T) {
-	size := bigSize()
+	size := testkit.BigSize()
 	data := make([]byte, size)
 	rand.NewChaCha8([32]byte{1}).Read(data)
 
@@ -140,7 +141,7 @@ func TestToIOOneWritePerFlush(t *testing.T) {
 	var out bytes.Buffer
 	dst := &recordingWriter{w: &out}
 	w := writer.ToIO(dst, writer.Options{MinimumSegmentSize: 4096})
-	ctx := testCtx(t)
+	ctx := testkit.Context(t)
 
 	// Nothing to write: no Write.
 	_, err := w.Flush(ctx)
@@ -148,7 +149,7 @@ func TestToIOOneWritePerFlush(t *testing.T) {
 	assert.Empty(t, dst.Writes())
 
 	// Many pieces of memory, each filled in part: one Write all the same.
-	want := randomBytes(40_000, 9)
+	want := testkit.RandomBytes(40_000, 9)
 	for off := 0; off < len(want); off += 1000 {
 		b := w.Buffer(3000) // leaves the rest of each segment unused
 		w.Advance(copy(b[:1000], want[off:]))
@@ -170,7 +171,7 @@ func TestToIOOneWritePerFlush(t *testing.T) {
 func readAllAsync(c net.Conn, n int) <-chan []byte {
 	got := make(chan []byte, 1)
 	go func() {
-		c.SetReadDeadline(time.Now().Add(wait))
+		c.SetReadDeadline(time.Now().Add(testkit.Wait))
 		b := make([]byte, n)
 		m, _ := io.ReadFull(c, b)
 		got <- b[:m]
@@ -183,7 +184,7 @@ func receive(t *testing.T, got <-chan []byte) []byte {
 	select {
 	case b := <-got:
 		return b
-	case <-time.After(2 * wait):
+	case <-time.After(2 * testkit.Wait):
 		t.Fatal("peer did not receive the data")
 		return nil
 	}
@@ -199,8 +200,8 @@ func writeSegments(w pipe.Writer, data []byte, piece int) {
 }
 
 func TestToIOWritevOverSockets(t *testing.T) {
-	client, server := tcpPair(t)
-	unixClient, unixServer := unixPair(t)
+	client, server := testkit.TCPPair(t)
+	unixClient, unixServer := testkit.ConnPair(t, "unix", filepath.Join(t.TempDir(), "s"))
 	for _, tc := range []struct {
 		name     string
 		src, dst net.Conn
@@ -208,12 +209,12 @@ func TestToIOWritevOverSockets(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// 3000 segments: more than one writev takes (IOV_MAX is 1024),
 			// and more than a socket buffer holds.
-			data := randomBytes(3000*1000, 12)
+			data := testkit.RandomBytes(3000*1000, 12)
 			w := writer.ToIO(tc.src, writer.Options{})
 			writeSegments(w, data, 1000)
 			got := readAllAsync(tc.dst, len(data))
-			tc.src.SetWriteDeadline(time.Now().Add(wait))
-			res, err := w.Flush(testCtx(t))
+			tc.src.SetWriteDeadline(time.Now().Add(testkit.Wait))
+			res, err := w.Flush(testkit.Context(t))
 			require.NoError(t, err)
 			assert.Equal(t, pipe.FlushResult{}, res)
 			assert.Zero(t, w.UnflushedBytes())
@@ -224,26 +225,6 @@ func TestToIOWritevOverSockets(t *testing.T) {
 	}
 }
 
-// unixPair returns both ends of a Unix stream connection, closed at cleanup.
-func unixPair(t *testing.T) (client, server *net.UnixConn) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "s")
-	ln, err := net.Listen("unix", path)
-	require.NoError(t, err)
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	c, err := net.DialTimeout("unix", path, wait)
-	require.NoError(t, err)
-	s := <-accepted
-	require.NotNil(t, s)
-	t.Cleanup(func() { c.Close(); s.Close() })
-	return c.(*net.UnixConn), s.(*net.UnixConn)
-}
-
 var errBoom = errors.New("boom")
 
 func TestToIOWriteErrorsAreStickyAndWrapped(t *testing.T) {
@@ -251,7 +232,7 @@ func TestToIOWriteErrorsAreStickyAndWrapped(t *testing.T) {
 		var out bytes.Buffer
 		dst := &recordingWriter{w: &out, failAfter: 10, failErr: errBoom, short: short}
 		w := writer.ToIO(dst, writer.Options{})
-		ctx := testCtx(t)
+		ctx := testkit.Context(t)
 
 		w.Write([]byte("0123456789abcdef"))
 		_, err := w.Flush(ctx)
@@ -288,9 +269,7 @@ func TestToIODoneContextWritesNothing(t *testing.T) {
 	dst := &recordingWriter{}
 	w := writer.ToIO(dst, writer.Options{})
 	w.Write([]byte("hello"))
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := w.Flush(ctx)
+	_, err := w.Flush(testkit.Canceled())
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Empty(t, dst.Writes())
 	assert.Equal(t, 5, w.UnflushedBytes(), "the bytes stay buffered")
@@ -305,7 +284,7 @@ func TestToIODoneContextWritesNothing(t *testing.T) {
 // that starts reading everything at the peer.
 func stalledPair(t *testing.T) (client *net.TCPConn, startReading func(n int) <-chan []byte) {
 	t.Helper()
-	client, server := tcpPair(t)
+	client, server := testkit.TCPPair(t)
 	client.SetWriteBuffer(16 << 10)
 	server.SetReadBuffer(16 << 10)
 	return client, func(n int) <-chan []byte { return readAllAsync(server, n) }
@@ -315,7 +294,7 @@ func TestToIOContextInterruptsBlockedWrite(t *testing.T) {
 	for _, name := range []string{"canceled", "deadline"} {
 		t.Run(name, func(t *testing.T) {
 			client, startReading := stalledPair(t)
-			data := randomBytes(8<<20, 13)
+			data := testkit.RandomBytes(8<<20, 13)
 			w := writer.ToIO(client, writer.Options{})
 			writeSegments(w, data, 4096) // one writev of many segments
 
@@ -331,8 +310,8 @@ func TestToIOContextInterruptsBlockedWrite(t *testing.T) {
 			}
 			defer cancel()
 			var err error
-			done := async(func() { _, err = w.Flush(ctx) })
-			requireDone(t, done)
+			done := testkit.Async(func() { _, err = w.Flush(ctx) })
+			testkit.RequireDone(t, done)
 			require.ErrorIs(t, err, want)
 			left := w.UnflushedBytes()
 			assert.Greater(t, left, 0, "the write was cut short")
@@ -341,7 +320,7 @@ func TestToIOContextInterruptsBlockedWrite(t *testing.T) {
 			// The stream is intact: the rest goes out with the next Flush,
 			// and the write deadline was cleared.
 			got := startReading(len(data))
-			_, err = w.Flush(testCtx(t))
+			_, err = w.Flush(testkit.Context(t))
 			require.NoError(t, err)
 			assert.Zero(t, w.UnflushedBytes())
 			b := receive(t, got)
@@ -356,14 +335,14 @@ func TestToIOCancelPendingFlushBeforeFlush(t *testing.T) {
 	w := writer.ToIO(dst, writer.Options{})
 	w.Write([]byte("hello"))
 	w.CancelPendingFlush()
-	res, err := w.Flush(testCtx(t))
+	res, err := w.Flush(testkit.Context(t))
 	require.NoError(t, err)
 	assert.Equal(t, pipe.FlushResult{Canceled: true}, res)
 	assert.Empty(t, dst.Writes(), "a canceled Flush writes nothing")
 	assert.Equal(t, 5, w.UnflushedBytes())
 
 	// Only one Flush is canceled.
-	res, err = w.Flush(testCtx(t))
+	res, err = w.Flush(testkit.Context(t))
 	require.NoError(t, err)
 	assert.Equal(t, pipe.FlushResult{}, res)
 	assert.Equal(t, []int{5}, dst.Writes())
@@ -371,22 +350,22 @@ func TestToIOCancelPendingFlushBeforeFlush(t *testing.T) {
 
 func TestToIOCancelPendingFlushInterruptsBlockedWrite(t *testing.T) {
 	client, startReading := stalledPair(t)
-	data := randomBytes(8<<20, 14)
+	data := testkit.RandomBytes(8<<20, 14)
 	w := writer.ToIO(client, writer.Options{})
 	w.Write(data) // copied in: a single large segment
 
 	var res pipe.FlushResult
 	var err error
-	done := async(func() { res, err = w.Flush(context.Background()) })
-	requireBlocked(t, done)
+	done := testkit.Async(func() { res, err = w.Flush(context.Background()) })
+	testkit.RequireBlocked(t, done)
 	w.CancelPendingFlush()
-	requireDone(t, done)
+	testkit.RequireDone(t, done)
 	require.NoError(t, err)
 	assert.Equal(t, pipe.FlushResult{Canceled: true}, res)
 	assert.Greater(t, w.UnflushedBytes(), 0)
 
 	got := startReading(len(data))
-	res, err = w.Flush(testCtx(t))
+	res, err = w.Flush(testkit.Context(t))
 	require.NoError(t, err)
 	assert.Equal(t, pipe.FlushResult{}, res, "the cancellation was used up")
 	assert.True(t, bytes.Equal(data, receive(t, got)))
@@ -413,7 +392,7 @@ func TestToIOCancelPendingFlushUninterruptible(t *testing.T) {
 	w.Write([]byte("hello"))
 	var res pipe.FlushResult
 	var err error
-	done := async(func() { res, err = w.Flush(context.Background()) })
+	done := testkit.Async(func() { res, err = w.Flush(context.Background()) })
 	<-dst.entered
 
 	// Another Flush meanwhile is refused.
@@ -421,9 +400,9 @@ func TestToIOCancelPendingFlushUninterruptible(t *testing.T) {
 	assert.ErrorIs(t, err2, pipe.ErrFlushInProgress)
 
 	w.CancelPendingFlush()
-	requireBlocked(t, done)
+	testkit.RequireBlocked(t, done)
 	close(dst.release)
-	requireDone(t, done)
+	testkit.RequireDone(t, done)
 	require.NoError(t, err)
 	assert.Equal(t, pipe.FlushResult{Canceled: true}, res, "the Flush in progress is the canceled one")
 	assert.Equal(t, int64(5), dst.n.Load(), "its write completed all the same")
@@ -442,7 +421,7 @@ func TestToIOComplete(t *testing.T) {
 		dst := closingWriter{&recordingWriter{w: &out}}
 		w := writer.ToIO(dst, writer.Options{CloseOnComplete: true})
 		w.Write([]byte("flushed "))
-		w.Flush(testCtx(t))
+		w.Flush(testkit.Context(t))
 		w.Write([]byte("committed"))
 		w.Complete(nil)
 		w.Complete(nil) // idempotent
@@ -470,7 +449,7 @@ func TestToIOComplete(t *testing.T) {
 	t.Run("then nothing works", func(t *testing.T) {
 		w := writer.ToIO(&recordingWriter{}, writer.Options{})
 		w.Complete(nil)
-		_, err := w.Flush(testCtx(t))
+		_, err := w.Flush(testkit.Context(t))
 		assert.ErrorIs(t, err, pipe.ErrWriterCompleted)
 		_, err = w.Write([]byte("x"))
 		assert.ErrorIs(t, err, pipe.ErrWriterCompleted)
@@ -494,14 +473,14 @@ func TestToIOComplete(t *testing.T) {
 func TestToIOCompleteInterruptsBlockedFlush(t *testing.T) {
 	client, _ := stalledPair(t)
 	w := writer.ToIO(client, writer.Options{CloseOnComplete: true})
-	w.Write(randomBytes(8<<20, 15))
+	w.Write(testkit.RandomBytes(8<<20, 15))
 
 	var err error
-	done := async(func() { _, err = w.Flush(context.Background()) })
-	requireBlocked(t, done)
-	completed := async(func() { w.Complete(nil) })
-	requireDone(t, completed)
-	requireDone(t, done)
+	done := testkit.Async(func() { _, err = w.Flush(context.Background()) })
+	testkit.RequireBlocked(t, done)
+	completed := testkit.Async(func() { w.Complete(nil) })
+	testkit.RequireDone(t, completed)
+	testkit.RequireDone(t, done)
 	assert.ErrorIs(t, err, pipe.ErrWriterCompleted)
 	_, err = client.Write([]byte("x"))
 	assert.ErrorIs(t, err, net.ErrClosed, "CloseOnComplete closed the connection")
@@ -514,7 +493,7 @@ func TestToIOUsesOptions(t *testing.T) {
 	b := w.Buffer(0)
 	assert.GreaterOrEqual(t, len(b), 64<<10, "MinimumSegmentSize sizes the memory")
 	w.Advance(copy(b, "x"))
-	w.Flush(testCtx(t))
+	w.Flush(testkit.Context(t))
 	w.Complete(nil)
 	assert.Equal(t, "x", out.String())
 }
@@ -525,9 +504,9 @@ func TestToIOFileIsNotGathered(t *testing.T) {
 	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
 	require.NoError(t, err)
 	w := writer.ToIO(f, writer.Options{CloseOnComplete: true})
-	data := randomBytes(50_000, 17)
+	data := testkit.RandomBytes(50_000, 17)
 	writeSegments(w, data, 1000)
-	_, err = w.Flush(testCtx(t))
+	_, err = w.Flush(testkit.Context(t))
 	require.NoError(t, err)
 	w.Complete(nil)
 	b, err := os.ReadFile(f.Name())
