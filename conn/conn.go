@@ -1,6 +1,7 @@
 package conn
 
 import (
+	"context"
 	"errors"
 	"net"
 	"sync"
@@ -182,11 +183,14 @@ func (c *connection) Close() error {
 		if p == nil {
 			p = c.b.Pipe
 		}
-		p.Output().Complete(nil) // flushes and, over a stream, half-closes
-		p.Input().Complete(nil)
 		if c.b.Stream != nil {
-			err = nil // FromConn closes the stream once both sides completed
+			// Over a stream, flushing writes to the socket: report its
+			// failure, which Complete cannot. (A native pipe's Complete
+			// hands the bytes over without waiting for its reader.)
+			_, err = p.Output().Flush(context.Background())
 		}
+		p.Output().Complete(nil) // flushes and, over a stream, half-closes
+		p.Input().Complete(nil)  // FromConn then closes the stream
 	default:
 		err = c.b.Stream.Close()
 	}

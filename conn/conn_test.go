@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"net"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,6 +18,7 @@ import (
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/reader"
 	"github.com/f2bac256/bedrock/transports/memory"
+	"github.com/f2bac256/bedrock/transports/socket"
 	"github.com/f2bac256/bedrock/writer"
 )
 
@@ -165,4 +168,27 @@ func TestPropertiesPassThroughLayers(t *testing.T) {
 	assert.Equal(t, 2, n, "Merge: the second bag wins")
 	assert.Equal(t, "s", s)
 	assert.Equal(t, "[string int]", merged.String())
+}
+
+// TestCloseReportsTheFinalFlushError closes a Pipe-view socket connection
+// whose peer reset it: the flush Close does must fail, and say so.
+func TestCloseReportsTheFinalFlushError(t *testing.T) {
+	f := &socket.Factory{}
+	ctx := testkit.Context(t)
+	l, err := f.Bind(ctx, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, conn.Properties{})
+	require.NoError(t, err)
+	defer l.Close()
+	client, err := f.Connect(ctx, l.Addr(), conn.Properties{})
+	require.NoError(t, err)
+	server, err := l.Accept(ctx)
+	require.NoError(t, err)
+	server.Abort(errors.New("reset")) // a TCP reset
+	time.Sleep(50 * time.Millisecond) // let it arrive
+
+	p, err := client.Pipe()
+	require.NoError(t, err)
+	p.Output().Write(make([]byte, 1<<20))
+	err = client.Close()
+	require.Error(t, err, "the bytes Close flushed did not go out")
+	assert.True(t, errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET), "got %v", err)
 }

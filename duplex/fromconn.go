@@ -1,8 +1,10 @@
 package duplex
 
 import (
+	"io"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/reader"
@@ -14,7 +16,18 @@ import (
 type Options struct {
 	Reader reader.Options
 	Writer writer.Options
+
+	// Linger bounds how long closing waits for the peer's end of stream
+	// after the output's half-close (default 500ms; negative: do not wait).
+	// Meanwhile unread input is discarded: closing a socket with unread
+	// bytes makes the kernel reset the connection, and the peer may then
+	// lose the last bytes sent to it.
+	Linger time.Duration
 }
+
+// DefaultLinger is the default of Options.Linger, the delay net/http uses
+// for the same purpose.
+const DefaultLinger = 500 * time.Millisecond
 
 // FromConn returns a Pipe over c: Input reads c into pooled memory
 // (reader.FromIO), Output writes pooled memory to c in one write or writev
@@ -22,12 +35,17 @@ type Options struct {
 //
 // Completing Output flushes what was written and half-closes c
 // (CloseWrite, when c has it), so the peer reads io.EOF; completing Input
-// stops reading. Once both are completed, c is closed. The CloseOnComplete
-// options are ignored: FromConn owns c.
+// stops reading. Once both are completed, c is closed, after waiting (at
+// most Options.Linger) for the peer's end of stream so that the bytes just
+// sent are not lost to a reset. The CloseOnComplete options are ignored:
+// FromConn owns c.
 func FromConn(c net.Conn, opts Options) Pipe {
 	opts.Reader.CloseOnComplete = false
 	opts.Writer.CloseOnComplete = false
-	p := &connPipe{conn: c}
+	if opts.Linger == 0 {
+		opts.Linger = DefaultLinger
+	}
+	p := &connPipe{conn: c, linger: opts.Linger}
 	p.in = connInput{Reader: reader.FromIO(c, opts.Reader), p: p}
 	p.out = connOutput{Writer: writer.ToIO(c, opts.Writer), p: p}
 	return p
@@ -36,6 +54,7 @@ func FromConn(c net.Conn, opts Options) Pipe {
 // connPipe is the Pipe FromConn returns.
 type connPipe struct {
 	conn    net.Conn
+	linger  time.Duration
 	in      connInput
 	out     connOutput
 	pending atomic.Int32 // sides completed so far
@@ -47,11 +66,17 @@ func (p *connPipe) LocalAddr() net.Addr  { return p.conn.LocalAddr() }
 func (p *connPipe) RemoteAddr() net.Addr { return p.conn.RemoteAddr() }
 
 // sideDone records that one side completed and closes the connection after
-// the second.
+// the second, lingering until the peer's end of stream: unread bytes in the
+// receive buffer at close would make the kernel send a reset.
 func (p *connPipe) sideDone() {
-	if p.pending.Add(1) == 2 {
-		p.conn.Close()
+	if p.pending.Add(1) != 2 {
+		return
 	}
+	if p.linger > 0 {
+		p.conn.SetReadDeadline(time.Now().Add(p.linger))
+		io.Copy(io.Discard, p.conn)
+	}
+	p.conn.Close()
 }
 
 type connInput struct {

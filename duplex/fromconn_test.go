@@ -115,3 +115,30 @@ func TestFromConnReadIsCancelable(t *testing.T) {
 	_, err := p.Input().Read(ctx)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }
+
+// TestFromConnCloseDoesNotResetUnreadInput closes a connection whose peer
+// sent bytes that were never read, right after flushing 8 MiB to a peer
+// that reads slowly: a plain close would make the kernel reset the
+// connection and the peer would lose the tail of the 8 MiB.
+func TestFromConnCloseDoesNotResetUnreadInput(t *testing.T) {
+	client, server := testkit.TCPPair(t)
+	_, err := server.Write([]byte("never read by the client"))
+	require.NoError(t, err)
+	time.Sleep(10 * time.Millisecond) // let it reach the client's receive buffer
+
+	data := testkit.RandomBytes(8<<20, 9)
+	p := duplex.FromConn(client, duplex.Options{})
+	closed := testkit.Async(func() {
+		p.Output().Write(data)
+		p.Output().Complete(nil) // flush and half-close
+		p.Input().Complete(nil)  // both done: close, lingering
+	})
+	time.Sleep(50 * time.Millisecond) // a slow reader
+	server.SetReadDeadline(time.Now().Add(testkit.Wait))
+	got, err := io.ReadAll(server)
+	require.NoError(t, err, "no reset: the peer reads everything, then EOF")
+	assert.Equal(t, len(data), len(got))
+	assert.Equal(t, crc32.ChecksumIEEE(data), crc32.ChecksumIEEE(got))
+	server.Close() // the client's linger ends with this end of stream
+	testkit.RequireDone(t, closed)
+}
