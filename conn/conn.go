@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/f2bac256/bedrock/duplex"
+	"github.com/f2bac256/bedrock/pipe"
 )
 
 // ErrViewTaken is returned when a connection's Stream is asked for after its
@@ -187,7 +188,9 @@ func (c *connection) Close() error {
 			// Over a stream, flushing writes to the socket: report its
 			// failure, which Complete cannot. (A native pipe's Complete
 			// hands the bytes over without waiting for its reader.)
-			_, err = p.Output().Flush(context.Background())
+			if _, err = p.Output().Flush(context.Background()); errors.Is(err, pipe.ErrWriterCompleted) {
+				err = nil // the user completed the output: nothing pending
+			}
 		}
 		p.Output().Complete(nil) // flushes and, over a stream, half-closes
 		p.Input().Complete(nil)  // FromConn then closes the stream

@@ -192,3 +192,28 @@ func TestCloseReportsTheFinalFlushError(t *testing.T) {
 	require.Error(t, err, "the bytes Close flushed did not go out")
 	assert.True(t, errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET), "got %v", err)
 }
+
+func TestCloseAfterTheOutputCompleted(t *testing.T) {
+	f := &socket.Factory{}
+	ctx := testkit.Context(t)
+	l, err := f.Bind(ctx, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, conn.Properties{})
+	require.NoError(t, err)
+	defer l.Close()
+	client, err := f.Connect(ctx, l.Addr(), conn.Properties{})
+	require.NoError(t, err)
+	server, err := l.Accept(ctx)
+	require.NoError(t, err)
+	defer server.Close()
+
+	p, err := client.Pipe()
+	require.NoError(t, err)
+	p.Output().Write([]byte("request"))
+	p.Output().Complete(nil) // the usual half-close of a Pipe view
+	s, err := server.Stream()
+	require.NoError(t, err)
+	got, err := io.ReadAll(s)
+	require.NoError(t, err)
+	assert.Equal(t, "request", string(got))
+	s.(*net.TCPConn).CloseWrite()
+	assert.NoError(t, client.Close(), "nothing was left to flush")
+}
