@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/transports/memory"
 	"github.com/f2bac256/bedrock/transports/tls"
 )
@@ -38,9 +39,9 @@ func markLayer(f conn.Factory) conn.Factory {
 }
 
 func TestLowerPropertiesPassThrough(t *testing.T) {
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	var mem memory.Factory
-	f := conn.Chain(&mem, markLayer, tls.Layer(tls.Config{Client: p.clientConfig(), Server: p.serverConfig()}))
+	f := conn.Chain(&mem, markLayer, tls.Layer(tls.Config{Client: p.ClientConfig(), Server: p.ServerConfig()}))
 	l := bind(t, f, memory.Addr("localhost:443"), conn.With(conn.Properties{}, fromCaller{"bind"}))
 	client, server := pair(t, f, l, conn.With(conn.Properties{}, fromCaller{"connect"}))
 
@@ -84,7 +85,7 @@ func (s *spy) Close() error {
 // spied returns a factory whose client connections are spied on below TLS,
 // and the channel that receives their spies.
 func spied(t *testing.T) (conn.Factory, conn.Listener, <-chan *spy) {
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	spies := make(chan *spy, 1)
 	spyLayer := func(f conn.Factory) conn.Factory {
 		return conn.Filter(f, func(_ context.Context, c conn.Connection, side conn.Side) (conn.Connection, error) {
@@ -101,7 +102,7 @@ func spied(t *testing.T) (conn.Factory, conn.Listener, <-chan *spy) {
 		})
 	}
 	var mem memory.Factory
-	f := conn.Chain(&mem, spyLayer, tls.Layer(tls.Config{Client: p.clientConfig(), Server: p.serverConfig()}))
+	f := conn.Chain(&mem, spyLayer, tls.Layer(tls.Config{Client: p.ClientConfig(), Server: p.ServerConfig()}))
 	return f, bind(t, f, memory.Addr("localhost:443"), conn.Properties{}), spies
 }
 

@@ -18,11 +18,11 @@ import (
 )
 
 func TestUntrustedCertificateIsRejectedAndTheListenerGoesOn(t *testing.T) {
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	var mem memory.Factory
 	f := conn.Chain(&mem, tls.Layer(tls.Config{
-		Client: p.clientConfig(),
-		Server: &stdtls.Config{Certificates: []stdtls.Certificate{p.untrusted}},
+		Client: p.ClientConfig(),
+		Server: &stdtls.Config{Certificates: []stdtls.Certificate{p.Untrusted}},
 	}))
 	l := bind(t, f, memory.Addr("localhost:443"), conn.Properties{})
 
@@ -31,7 +31,7 @@ func TestUntrustedCertificateIsRejectedAndTheListenerGoesOn(t *testing.T) {
 	assert.Nil(t, d.client)
 	var verifyErr *stdtls.CertificateVerificationError
 	require.ErrorAs(t, d.clientErr, &verifyErr)
-	assert.Equal(t, p.untrusted.Certificate[0], verifyErr.UnverifiedCertificates[0].Raw)
+	assert.Equal(t, p.Untrusted.Certificate[0], verifyErr.UnverifiedCertificates[0].Raw)
 	var authorityErr x509.UnknownAuthorityError
 	assert.ErrorAs(t, d.clientErr, &authorityErr)
 	assert.ErrorContains(t, d.clientErr, "tls: handshake with localhost:443: ")
@@ -44,7 +44,7 @@ func TestUntrustedCertificateIsRejectedAndTheListenerGoesOn(t *testing.T) {
 
 	// A client that trusts the self-signed certificate on purpose, through
 	// Connect's props, gets through the same listener.
-	trusting := conn.With(conn.Properties{}, &stdtls.Config{RootCAs: p.selfRoots})
+	trusting := conn.With(conn.Properties{}, &stdtls.Config{RootCAs: p.SelfRoots})
 	client, server := pair(t, f, l, trusting)
 	cs, ss := deadline(t, client), deadline(t, server)
 	_, err := cs.Write([]byte("ping"))
@@ -56,9 +56,9 @@ func TestUntrustedCertificateIsRejectedAndTheListenerGoesOn(t *testing.T) {
 }
 
 func TestBindNeedsACertificate(t *testing.T) {
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	var mem memory.Factory
-	f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.clientConfig()}))
+	f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.ClientConfig()}))
 	ctx := testkit.Context(t)
 	_, err := f.Bind(ctx, memory.Addr("localhost:443"), conn.Properties{})
 	assert.ErrorIs(t, err, tls.ErrNoCertificate)
@@ -67,8 +67,8 @@ func TestBindNeedsACertificate(t *testing.T) {
 	assert.ErrorIs(t, err, tls.ErrNoCertificate, "a config without a certificate does not do either")
 
 	// Bind's props supply the server config the layer lacks.
-	l := bind(t, f, memory.Addr("localhost:443"), conn.With(conn.Properties{}, p.serverConfig("bedrock/1")))
-	client, server := pair(t, f, l, conn.With(conn.Properties{}, p.clientConfig("bedrock/1")))
+	l := bind(t, f, memory.Addr("localhost:443"), conn.With(conn.Properties{}, p.ServerConfig("bedrock/1")))
+	client, server := pair(t, f, l, conn.With(conn.Properties{}, p.ClientConfig("bedrock/1")))
 	for _, c := range []conn.Connection{client, server} {
 		state, ok := conn.Get[*stdtls.ConnectionState](c.Properties())
 		require.True(t, ok)
@@ -78,9 +78,9 @@ func TestBindNeedsACertificate(t *testing.T) {
 
 func TestSilentClientTimesOutServerSide(t *testing.T) {
 	const timeout = 100 * time.Millisecond
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	var mem memory.Factory
-	f := conn.Chain(&mem, tls.Layer(tls.Config{Server: p.serverConfig(), HandshakeTimeout: timeout}))
+	f := conn.Chain(&mem, tls.Layer(tls.Config{Server: p.ServerConfig(), HandshakeTimeout: timeout}))
 	l := bind(t, f, memory.Addr("localhost:443"), conn.Properties{})
 	ctx := testkit.Context(t)
 
@@ -109,9 +109,9 @@ func TestSilentClientTimesOutServerSide(t *testing.T) {
 }
 
 func TestSilentClientDoesNotHoldUpOthers(t *testing.T) {
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	var mem memory.Factory
-	f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.clientConfig(), Server: p.serverConfig()}))
+	f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.ClientConfig(), Server: p.ServerConfig()}))
 	l := bind(t, f, memory.Addr("localhost:443"), conn.Properties{})
 	ctx := testkit.Context(t)
 
@@ -134,7 +134,7 @@ func TestSilentClientDoesNotHoldUpOthers(t *testing.T) {
 }
 
 func TestSilentServerTimesOutClientSide(t *testing.T) {
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	var mem memory.Factory
 	ctx := testkit.Context(t)
 	raw, err := mem.Bind(ctx, memory.Addr("localhost:443"), conn.Properties{}) // no TLS: never answers
@@ -143,7 +143,7 @@ func TestSilentServerTimesOutClientSide(t *testing.T) {
 
 	t.Run("timeout", func(t *testing.T) {
 		const timeout = 100 * time.Millisecond
-		f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.clientConfig(), HandshakeTimeout: timeout}))
+		f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.ClientConfig(), HandshakeTimeout: timeout}))
 		start := time.Now()
 		c, err := f.Connect(ctx, raw.Addr(), conn.Properties{})
 		elapsed := time.Since(start)
@@ -155,7 +155,7 @@ func TestSilentServerTimesOutClientSide(t *testing.T) {
 	})
 
 	t.Run("canceled", func(t *testing.T) {
-		f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.clientConfig(), HandshakeTimeout: -1}))
+		f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.ClientConfig(), HandshakeTimeout: -1}))
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		time.AfterFunc(50*time.Millisecond, cancel)

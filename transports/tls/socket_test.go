@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/transports/socket"
 	"github.com/f2bac256/bedrock/transports/tls"
 )
@@ -17,10 +18,10 @@ import (
 // Over TCP on loopback, the client verifies the server's certificate for
 // the IP it dials, and the socket's own property passes through.
 func TestOverTCP(t *testing.T) {
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	f := conn.Chain(&socket.Factory{}, tls.Layer(tls.Config{
-		Client: p.clientConfig("bedrock/1"),
-		Server: p.serverConfig("bedrock/1"),
+		Client: p.ClientConfig("bedrock/1"),
+		Server: p.ServerConfig("bedrock/1"),
 	}))
 	l := bind(t, f, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, conn.Properties{})
 	client, server := pair(t, f, l, conn.Properties{})

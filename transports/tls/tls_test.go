@@ -132,9 +132,9 @@ func TestEchoThroughEitherView(t *testing.T) {
 		size = 1 << 20
 	}
 	data := testkit.RandomBytes(size, 1)
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	var mem memory.Factory
-	f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.clientConfig(), Server: p.serverConfig()}))
+	f := conn.Chain(&mem, tls.Layer(tls.Config{Client: p.ClientConfig(), Server: p.ServerConfig()}))
 	l := bind(t, f, memory.Addr("localhost:443"), conn.Properties{})
 	for _, cv := range views {
 		for _, sv := range views {
@@ -155,11 +155,11 @@ func TestEchoThroughEitherView(t *testing.T) {
 }
 
 func TestConnectionStateOnBothSides(t *testing.T) {
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	var mem memory.Factory
 	f := conn.Chain(&mem, tls.Layer(tls.Config{
-		Client: p.clientConfig("h2", "bedrock/1"),
-		Server: p.serverConfig("bedrock/1", "http/1.1"),
+		Client: p.ClientConfig("h2", "bedrock/1"),
+		Server: p.ServerConfig("bedrock/1", "http/1.1"),
 	}))
 	l := bind(t, f, memory.Addr("localhost:443"), conn.Properties{})
 	client, server := pair(t, f, l, conn.Properties{})
@@ -176,7 +176,7 @@ func TestConnectionStateOnBothSides(t *testing.T) {
 	}
 	state, _ := conn.Get[*stdtls.ConnectionState](client.Properties())
 	require.NotEmpty(t, state.PeerCertificates)
-	assert.Equal(t, p.server.Certificate[0], state.PeerCertificates[0].Raw, "the client saw the server's certificate")
+	assert.Equal(t, p.Server.Certificate[0], state.PeerCertificates[0].Raw, "the client saw the server's certificate")
 	assert.NotEmpty(t, state.VerifiedChains, "and verified it")
 	state, _ = conn.Get[*stdtls.ConnectionState](server.Properties())
 	assert.Equal(t, "localhost", state.ServerName, "the client sent the dialed host as SNI")
@@ -185,7 +185,7 @@ func TestConnectionStateOnBothSides(t *testing.T) {
 
 	// Without a protocol in common, none is negotiated.
 	var mem2 memory.Factory
-	f = conn.Chain(&mem2, tls.Layer(tls.Config{Client: p.clientConfig(), Server: p.serverConfig("bedrock/1")}))
+	f = conn.Chain(&mem2, tls.Layer(tls.Config{Client: p.ClientConfig(), Server: p.ServerConfig("bedrock/1")}))
 	l = bind(t, f, memory.Addr("localhost:443"), conn.Properties{})
 	client, _ = pair(t, f, l, conn.Properties{})
 	state, ok := conn.Get[*stdtls.ConnectionState](client.Properties())
@@ -194,7 +194,7 @@ func TestConnectionStateOnBothSides(t *testing.T) {
 }
 
 func TestServerNameDefaultsToTheDialedHost(t *testing.T) {
-	p := newPKI(t)
+	p := testkit.NewPKI(t)
 	for _, tc := range []struct {
 		addr   string
 		client *stdtls.Config
@@ -205,17 +205,17 @@ func TestServerNameDefaultsToTheDialedHost(t *testing.T) {
 		{addr: "localhost", sni: "localhost"},
 		{addr: "127.0.0.1:853", sni: ""}, // an IP: verified, not sent as SNI
 		{addr: "example.com:443", bad: true},
-		{addr: "example.com:443", client: &stdtls.Config{RootCAs: p.roots, ServerName: "localhost"}, sni: "localhost"},
+		{addr: "example.com:443", client: &stdtls.Config{RootCAs: p.Roots, ServerName: "localhost"}, sni: "localhost"},
 		{addr: "example.com:443", client: &stdtls.Config{InsecureSkipVerify: true}, sni: ""},
 	} {
 		t.Run(tc.addr, func(t *testing.T) {
 			var mem memory.Factory
 			cfg := tc.client
 			if cfg == nil {
-				cfg = p.clientConfig()
+				cfg = p.ClientConfig()
 			}
 			serverName := cfg.ServerName
-			f := conn.Chain(&mem, tls.Layer(tls.Config{Client: cfg, Server: p.serverConfig()}))
+			f := conn.Chain(&mem, tls.Layer(tls.Config{Client: cfg, Server: p.ServerConfig()}))
 			l := bind(t, f, memory.Addr(tc.addr), conn.Properties{})
 			d := dial(t, f, l, l.Addr(), conn.Properties{})
 			if tc.bad {

@@ -1,10 +1,10 @@
-package tls_test
+package testkit
 
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	stdtls "crypto/tls"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
@@ -15,17 +15,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// pki is what the tests need of a public-key infrastructure, all made in
+// PKI is what TLS tests need of a public-key infrastructure, all made in
 // memory: a CA, a server certificate it signed, and a self-signed
 // certificate nobody trusts.
-type pki struct {
-	roots     *x509.CertPool     // holds the CA
-	server    stdtls.Certificate // for localhost and 127.0.0.1, signed by the CA
-	untrusted stdtls.Certificate // for localhost and 127.0.0.1, self-signed
-	selfRoots *x509.CertPool     // holds the self-signed certificate, to trust it on purpose
+type PKI struct {
+	Roots     *x509.CertPool  // holds the CA
+	Server    tls.Certificate // for localhost and 127.0.0.1, signed by the CA
+	Untrusted tls.Certificate // for localhost and 127.0.0.1, self-signed
+	SelfRoots *x509.CertPool  // holds the self-signed certificate, to trust it on purpose
 }
 
-func newPKI(t testing.TB) *pki {
+// NewPKI makes a PKI: fresh keys, certificates valid for an hour around
+// now.
+func NewPKI(t testing.TB) *PKI {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -43,21 +45,21 @@ func newPKI(t testing.TB) *pki {
 	ca, err := x509.ParseCertificate(caDER)
 	require.NoError(t, err)
 
-	var p pki
-	p.roots = x509.NewCertPool()
-	p.roots.AddCert(ca)
-	p.server = leaf(t, 2, ca, caKey)
-	p.untrusted = leaf(t, 3, nil, nil)
-	self, err := x509.ParseCertificate(p.untrusted.Certificate[0])
+	var p PKI
+	p.Roots = x509.NewCertPool()
+	p.Roots.AddCert(ca)
+	p.Server = leaf(t, 2, ca, caKey)
+	p.Untrusted = leaf(t, 3, nil, nil)
+	self, err := x509.ParseCertificate(p.Untrusted.Certificate[0])
 	require.NoError(t, err)
-	p.selfRoots = x509.NewCertPool()
-	p.selfRoots.AddCert(self)
+	p.SelfRoots = x509.NewCertPool()
+	p.SelfRoots.AddCert(self)
 	return &p
 }
 
 // leaf makes a server certificate for localhost and 127.0.0.1 signed by
 // parent, or self-signed if parent is nil.
-func leaf(t testing.TB, serial int64, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) stdtls.Certificate {
+func leaf(t testing.TB, serial int64, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -79,15 +81,15 @@ func leaf(t testing.TB, serial int64, parent *x509.Certificate, parentKey *ecdsa
 	}
 	der, err := x509.CreateCertificate(rand.Reader, template, parent, &key.PublicKey, parentKey)
 	require.NoError(t, err)
-	return stdtls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
-// clientConfig trusts the CA and asks for ALPN protocols.
-func (p *pki) clientConfig(protos ...string) *stdtls.Config {
-	return &stdtls.Config{RootCAs: p.roots, NextProtos: protos}
+// ClientConfig trusts the CA and asks for ALPN protocols.
+func (p *PKI) ClientConfig(protos ...string) *tls.Config {
+	return &tls.Config{RootCAs: p.Roots, NextProtos: protos}
 }
 
-// serverConfig presents the CA-signed certificate and offers protos.
-func (p *pki) serverConfig(protos ...string) *stdtls.Config {
-	return &stdtls.Config{Certificates: []stdtls.Certificate{p.server}, NextProtos: protos}
+// ServerConfig presents the CA-signed certificate and offers protos.
+func (p *PKI) ServerConfig(protos ...string) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{p.Server}, NextProtos: protos}
 }

@@ -1,0 +1,119 @@
+// Package transports_test checks that the transports and layers compose:
+// every combination that makes sense echoes data intact through both views.
+package transports_test
+
+import (
+	"crypto/sha256"
+	"io"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/internal/testkit"
+	"github.com/f2bac256/bedrock/reader"
+	"github.com/f2bac256/bedrock/transports/compress"
+	"github.com/f2bac256/bedrock/transports/memory"
+	"github.com/f2bac256/bedrock/transports/socket"
+	"github.com/f2bac256/bedrock/transports/tls"
+	"github.com/f2bac256/bedrock/writer"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// stack is a transport and the names of the layers on it.
+type stack struct {
+	name    string
+	factory conn.Factory
+	addr    net.Addr
+}
+
+// stacks returns every combination of a base transport with or without
+// TLS, compression and the observing layers.
+func stacks(t *testing.T) []stack {
+	pki := testkit.NewPKI(t)
+	bases := []struct {
+		name string
+		f    func() conn.Factory
+		addr net.Addr
+	}{
+		{"memory", func() conn.Factory { return &memory.Factory{} }, memory.Addr("localhost")},
+		{"socket", func() conn.Factory { return &socket.Factory{} }, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}},
+	}
+	type option struct {
+		name  string
+		layer conn.Layer
+	}
+	optional := [][]option{
+		{{}, {"tls", tls.Layer(tls.Config{Client: pki.ClientConfig(), Server: pki.ServerConfig()})}},
+		{{}, {"zstd", compress.Layer(compress.Config{Algorithm: compress.Zstd})}},
+	}
+	var out []stack
+	for _, b := range bases {
+		// Every subset of the optional layers, in their order.
+		for mask := range 1 << len(optional) {
+			names := []string{b.name}
+			var layers []conn.Layer
+			for i, choices := range optional {
+				o := choices[(mask>>i)&1]
+				if o.layer != nil {
+					names = append(names, o.name)
+					layers = append(layers, o.layer)
+				}
+			}
+			out = append(out, stack{strings.Join(names, "+"), conn.Chain(b.f(), layers...), b.addr})
+		}
+	}
+	return out
+}
+
+// TestLayerCombinationsEcho sends 10 MB (less under -race or -short)
+// through every stack, client Stream view to server Pipe view and back.
+func TestLayerCombinationsEcho(t *testing.T) {
+	size := 10 << 20
+	if testing.Short() || testkit.RaceEnabled {
+		size = 1 << 20
+	}
+	data := testkit.RandomBytes(size, 21)
+	want := sha256.Sum256(data)
+	for _, s := range stacks(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := testkit.Context(t)
+			l, err := s.factory.Bind(ctx, s.addr, conn.Properties{})
+			require.NoError(t, err)
+			defer l.Close()
+
+			served := testkit.Async(func() {
+				c, err := l.Accept(ctx)
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				p, err := c.Pipe()
+				if err != nil {
+					return
+				}
+				out := writer.Stream(p.Output())
+				io.Copy(out, reader.Stream(p.Input()))
+				out.Close()
+			})
+			c, err := s.factory.Connect(ctx, l.Addr(), conn.Properties{})
+			require.NoError(t, err)
+			defer c.Close()
+			st, err := c.Stream()
+			require.NoError(t, err)
+			go func() {
+				st.Write(data)
+				st.(interface{ CloseWrite() error }).CloseWrite()
+			}()
+			got, err := io.ReadAll(st)
+			require.NoError(t, err)
+			require.Equal(t, len(data), len(got))
+			require.Equal(t, want, sha256.Sum256(got), "%s: the echo differs", s.name)
+			testkit.RequireDone(t, served)
+		})
+	}
+}
