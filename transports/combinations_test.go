@@ -5,6 +5,7 @@ package transports_test
 import (
 	"crypto/sha256"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"testing"
@@ -16,7 +17,9 @@ import (
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/reader"
 	"github.com/f2bac256/bedrock/transports/compress"
+	"github.com/f2bac256/bedrock/transports/logging"
 	"github.com/f2bac256/bedrock/transports/memory"
+	"github.com/f2bac256/bedrock/transports/metrics"
 	"github.com/f2bac256/bedrock/transports/socket"
 	"github.com/f2bac256/bedrock/transports/tls"
 	"github.com/f2bac256/bedrock/writer"
@@ -47,9 +50,12 @@ func stacks(t *testing.T) []stack {
 		name  string
 		layer conn.Layer
 	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	optional := [][]option{
 		{{}, {"tls", tls.Layer(tls.Config{Client: pki.ClientConfig(), Server: pki.ServerConfig()})}},
 		{{}, {"zstd", compress.Layer(compress.Config{Algorithm: compress.Zstd})}},
+		{{}, {"metrics", metrics.Layer(nil)}},
+		{{}, {"logging", logging.Layer(quiet, logging.Options{Trace: true})}},
 	}
 	var out []stack
 	for _, b := range bases {
@@ -71,7 +77,8 @@ func stacks(t *testing.T) []stack {
 }
 
 // TestLayerCombinationsEcho sends 10 MB (less under -race or -short)
-// through every stack, client Stream view to server Pipe view and back.
+// through every stack, client Stream view to server Pipe view and back,
+// and checks what the metrics layer counted where it is present.
 func TestLayerCombinationsEcho(t *testing.T) {
 	size := 10 << 20
 	if testing.Short() || testkit.RaceEnabled {
@@ -114,6 +121,12 @@ func TestLayerCombinationsEcho(t *testing.T) {
 			require.Equal(t, len(data), len(got))
 			require.Equal(t, want, sha256.Sum256(got), "%s: the echo differs", s.name)
 			testkit.RequireDone(t, served)
+			if stats, ok := conn.Get[*metrics.ConnStats](c.Properties()); ok {
+				require.Equal(t, int64(size), stats.BytesRead(), "metrics counts what was read")
+				require.Equal(t, int64(size), stats.BytesWritten())
+			} else {
+				require.NotContains(t, s.name, "metrics")
+			}
 		})
 	}
 }
