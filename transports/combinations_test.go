@@ -130,3 +130,50 @@ func TestLayerCombinationsEcho(t *testing.T) {
 		})
 	}
 }
+
+// TestViewsOnEveryStack checks the view rules on every stack, client and
+// server side: the first view asked for wins, the other fails with
+// conn.ErrViewTaken, the same view twice is the same object; and the
+// transport's own properties reach the top of the stack.
+func TestViewsOnEveryStack(t *testing.T) {
+	for _, s := range stacks(t) {
+		t.Run(s.name, func(t *testing.T) {
+			ctx := testkit.Context(t)
+			l, err := s.factory.Bind(ctx, s.addr, conn.Properties{})
+			require.NoError(t, err)
+			defer l.Close()
+			accepted := make(chan conn.Connection, 1)
+			go func() {
+				c, _ := l.Accept(ctx)
+				accepted <- c
+			}()
+			client, err := s.factory.Connect(ctx, l.Addr(), conn.Properties{})
+			require.NoError(t, err)
+			server := <-accepted
+			require.NotNil(t, server)
+
+			s1, err := client.Stream()
+			require.NoError(t, err)
+			s2, err := client.Stream()
+			require.NoError(t, err)
+			require.True(t, s1 == s2, "the same Stream view twice") // some views are values
+			_, err = client.Pipe()
+			require.ErrorIs(t, err, conn.ErrViewTaken)
+
+			p1, err := server.Pipe()
+			require.NoError(t, err)
+			p2, err := server.Pipe()
+			require.NoError(t, err)
+			require.True(t, p1 == p2, "the same Pipe view twice")
+			_, err = server.Stream()
+			require.ErrorIs(t, err, conn.ErrViewTaken)
+
+			if strings.HasPrefix(s.name, "socket") {
+				_, ok := conn.Get[*net.TCPConn](client.Properties())
+				require.True(t, ok, "the socket's property passes every layer")
+			}
+			require.NoError(t, client.Close())
+			require.NoError(t, server.Close())
+		})
+	}
+}
