@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/transports/socket"
 )
 
@@ -92,7 +93,7 @@ func TestAbortResets(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			noLeaks(t)
-			ctx := testContext(t)
+			ctx := testkit.Context(t)
 			client, server := pair(t, &socket.Factory{}, tcpLoopback)
 			aborted, peer := client, server
 			if !tc.abortClient {

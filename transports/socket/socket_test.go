@@ -20,6 +20,7 @@ import (
 
 	"github.com/f2bac256/bedrock/conn"
 	"github.com/f2bac256/bedrock/duplex"
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/transports/socket"
 )
 
@@ -76,7 +77,7 @@ func TestViewsCarryTheSameBytes(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				noLeaks(t)
-				ctx := testContext(t)
+				ctx := testkit.Context(t)
 				client, server := pair(t, &socket.Factory{}, ep)
 
 				sent := make(chan error, 1)
@@ -290,7 +291,7 @@ func TestAcceptCanceled(t *testing.T) {
 				}
 				accepted <- err
 			}()
-			c, err := f.Connect(testContext(t), l.Addr(), conn.Properties{})
+			c, err := f.Connect(testkit.Context(t), l.Addr(), conn.Properties{})
 			require.NoError(t, err)
 			require.NoError(t, <-accepted)
 			c.Close()
@@ -308,7 +309,7 @@ func TestAcceptCanceledConcurrently(t *testing.T) {
 	for range 10 {
 		waiting := make(chan error, 1)
 		go func() {
-			c, err := l.Accept(testContext(t))
+			c, err := l.Accept(testkit.Context(t))
 			if err == nil {
 				c.Close()
 			}
@@ -329,7 +330,7 @@ func TestAcceptCanceledConcurrently(t *testing.T) {
 			t.Fatalf("the other Accept returned %v", err)
 		case <-time.After(20 * time.Millisecond):
 		}
-		c, err := f.Connect(testContext(t), l.Addr(), conn.Properties{})
+		c, err := f.Connect(testkit.Context(t), l.Addr(), conn.Properties{})
 		require.NoError(t, err)
 		require.NoError(t, <-waiting)
 		c.Close()
@@ -349,7 +350,7 @@ func TestAcceptAfterClose(t *testing.T) {
 				errs <- err
 			}()
 			go func() {
-				_, err := l.Accept(testContext(t))
+				_, err := l.Accept(testkit.Context(t))
 				errs <- err
 			}()
 			time.Sleep(20 * time.Millisecond)
@@ -361,7 +362,7 @@ func TestAcceptAfterClose(t *testing.T) {
 			// After.
 			_, err := l.Accept(context.Background())
 			assert.ErrorIs(t, err, net.ErrClosed)
-			_, err = l.Accept(testContext(t))
+			_, err = l.Accept(testkit.Context(t))
 			assert.ErrorIs(t, err, net.ErrClosed)
 			assert.ErrorIs(t, l.Close(), net.ErrClosed)
 		})
@@ -375,7 +376,7 @@ func TestConnectRefused(t *testing.T) {
 	addr := l.Addr()
 	require.NoError(t, l.Close())
 
-	_, err := f.Connect(testContext(t), addr, conn.Properties{})
+	_, err := f.Connect(testkit.Context(t), addr, conn.Properties{})
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "socket: connect tcp "+addr.String()+": "), err.Error())
 	if runtime.GOOS != "windows" { // Windows reports WSAECONNREFUSED
@@ -385,7 +386,7 @@ func TestConnectRefused(t *testing.T) {
 	assert.ErrorAs(t, err, &oe)
 
 	// Unix: no such socket file.
-	_, err = f.Connect(testContext(t), &net.UnixAddr{Net: "unix", Name: t.TempDir() + "/none"}, conn.Properties{})
+	_, err = f.Connect(testkit.Context(t), &net.UnixAddr{Net: "unix", Name: t.TempDir() + "/none"}, conn.Properties{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "socket: connect unix ")
 }
@@ -404,7 +405,7 @@ func TestBindErrors(t *testing.T) {
 	noLeaks(t)
 	f := &socket.Factory{}
 	l := bind(t, f, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	_, err := f.Bind(testContext(t), l.Addr(), conn.Properties{})
+	_, err := f.Bind(testkit.Context(t), l.Addr(), conn.Properties{})
 	require.Error(t, err)
 	assert.True(t, strings.HasPrefix(err.Error(), "socket: bind tcp "+l.Addr().String()+": "), err.Error())
 	if runtime.GOOS != "windows" {
@@ -412,15 +413,15 @@ func TestBindErrors(t *testing.T) {
 	}
 
 	for _, addr := range []net.Addr{&net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}, &net.UnixAddr{Net: "unixgram", Name: "x"}} {
-		_, err = f.Bind(testContext(t), addr, conn.Properties{})
+		_, err = f.Bind(testkit.Context(t), addr, conn.Properties{})
 		var unknown net.UnknownNetworkError
 		assert.ErrorAs(t, err, &unknown)
-		_, err = f.Connect(testContext(t), addr, conn.Properties{})
+		_, err = f.Connect(testkit.Context(t), addr, conn.Properties{})
 		assert.ErrorAs(t, err, &unknown)
 	}
-	_, err = f.Connect(testContext(t), nil, conn.Properties{})
+	_, err = f.Connect(testkit.Context(t), nil, conn.Properties{})
 	assert.Error(t, err)
-	_, err = f.Bind(testContext(t), nil, conn.Properties{})
+	_, err = f.Bind(testkit.Context(t), nil, conn.Properties{})
 	assert.Error(t, err)
 }
 
@@ -472,7 +473,7 @@ func TestServerPipeToClientStream(t *testing.T) {
 // then close both gracefully.
 func echo(t *testing.T, client, server conn.Connection) {
 	t.Helper()
-	ctx := testContext(t)
+	ctx := testkit.Context(t)
 	done := make(chan error, 1)
 	go func() { done <- echoPipe(ctx, server) }()
 
@@ -589,11 +590,11 @@ func TestDualStack(t *testing.T) {
 	for _, addr := range addrs {
 		accepted := make(chan conn.Connection, 1)
 		go func() {
-			c, err := l.Accept(testContext(t))
+			c, err := l.Accept(testkit.Context(t))
 			assert.NoError(t, err)
 			accepted <- c
 		}()
-		client, err := f.Connect(testContext(t), addr, conn.Properties{})
+		client, err := f.Connect(testkit.Context(t), addr, conn.Properties{})
 		require.NoError(t, err, addr.String())
 		server := <-accepted
 		require.NotNil(t, server)
@@ -629,7 +630,7 @@ func TestAcceptForeignDeadline(t *testing.T) {
 	require.NoError(t, tl.SetDeadline(time.Now().Add(-time.Second)))
 	_, err := l.Accept(context.Background())
 	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
-	_, err = l.Accept(testContext(t))
+	_, err = l.Accept(testkit.Context(t))
 	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
 	require.NoError(t, tl.SetDeadline(time.Time{}))
 
