@@ -41,11 +41,11 @@
 //
 // # Views
 //
-// The layer forwards to the views of the connection below. Without
-// timeouts the Pipe view is the one below, and the Stream view wraps the one
-// below only to free the slot on Close. With timeouts both views wrap the
-// ones below to watch progress; the Pipe's wrappers forward the memory of
-// the pipe below, copying nothing. The Stream view keeps CloseWrite when
+// The layer watches the connection below with conn.Observe, forwarding to
+// its views. Without timeouts the Pipe view is the one below, and the
+// Stream view wraps the one below only to free the slot on Close. With
+// timeouts both views wrap the ones below to watch progress; the Pipe's
+// wrappers forward the memory of the pipe below, copying nothing. The Stream view keeps CloseWrite when
 // the stream below has it. A Layer whose Config is zero, and a Bind whose
 // effective Config is zero, return the factory's connections and listeners
 // below unchanged.

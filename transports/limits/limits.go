@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/f2bac256/bedrock/conn"
-	"github.com/f2bac256/bedrock/duplex"
 )
 
 // Errors of the limits, wrapped with what was exceeded.
@@ -126,197 +125,107 @@ var epoch = time.Now()
 
 func now() time.Duration { return time.Since(epoch) }
 
-// connection forwards to the connection below, holding a slot until it
-// ends and, with timeouts, watching the progress of its views.
-type connection struct {
-	lower conn.Connection
+// watch is what the layer keeps of one connection: the slot it holds until
+// the connection ends and, with timeouts, its progress and timer. Its
+// methods are the conn.Observer hooks of the observed connection.
+type watch struct {
+	c     *conn.Observed
 	slots *slots
 
 	// Set before the timer starts, read-only after.
 	idle, handshake time.Duration
 	start           time.Duration
-	timed           bool // a timeout applies: the views record progress
 
 	last  atomic.Int64 // now() at the last progress
 	first atomic.Bool  // a byte was read
-	done  atomic.Bool  // closed or aborted
 
-	mu     sync.Mutex
-	timer  *time.Timer // nil without timeouts
-	reason error       // the timeout that aborted the connection
-	stream net.Conn
-	pipe   duplex.Pipe
+	mu    sync.Mutex
+	timer *time.Timer // nil without timeouts
+	ended bool
 }
 
-func newConnection(c conn.Connection, idle, handshake time.Duration, s *slots) *connection {
-	lc := &connection{lower: c, slots: s, idle: max(idle, 0), handshake: max(handshake, 0)}
-	lc.timed = lc.idle > 0 || lc.handshake > 0
-	if !lc.timed {
-		return lc
+// newConnection returns c holding a slot of s and, if idle or handshake
+// is positive, watched for those timeouts.
+func newConnection(c conn.Connection, idle, handshake time.Duration, s *slots) conn.Connection {
+	w := &watch{slots: s, idle: max(idle, 0), handshake: max(handshake, 0)}
+	o := conn.Observer{Closed: w.end, Aborted: w.end}
+	timed := w.idle > 0 || w.handshake > 0
+	if timed {
+		o.Progress = w.progress
 	}
-	lc.start = now()
-	lc.last.Store(int64(lc.start))
-	first := lc.idle
-	if first == 0 || lc.handshake > 0 && lc.handshake < first {
-		first = lc.handshake
+	w.c = conn.Observe(c, o)
+	if !timed {
+		return w.c
 	}
-	lc.mu.Lock() // check waits for lc.timer
-	lc.timer = time.AfterFunc(first, lc.check)
-	lc.mu.Unlock()
-	return lc
+	w.start = now()
+	w.last.Store(int64(w.start))
+	first := w.idle
+	if first == 0 || w.handshake > 0 && w.handshake < first {
+		first = w.handshake
+	}
+	w.mu.Lock() // check waits for w.timer
+	w.timer = time.AfterFunc(first, w.check)
+	w.mu.Unlock()
+	return w.c
 }
 
-// progress records that a view moved data; read tells whether bytes
+// progress records that a view moved data; in tells whether bytes
 // arrived.
-func (c *connection) progress(read bool) {
-	if !c.timed {
-		return
-	}
-	c.last.Store(int64(now()))
-	if read && !c.first.Load() {
-		c.first.Store(true)
+func (w *watch) progress(in bool) {
+	w.last.Store(int64(now()))
+	if in && !w.first.Load() {
+		w.first.Store(true)
 	}
 }
 
-// check runs when the timer fires: it aborts the connection if a timeout
+// check runs when the timer fires: it fails the connection if a timeout
 // expired, and otherwise re-arms the timer for the nearest deadline.
-func (c *connection) check() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done.Load() {
+func (w *watch) check() {
+	w.mu.Lock()
+	if w.ended {
+		w.mu.Unlock()
 		return
 	}
-	t := now()
+	next, err := w.expired(now())
+	if err == nil && next >= 0 {
+		w.timer.Reset(next)
+	}
+	w.mu.Unlock()
+	if err != nil {
+		w.c.Fail(err) // its views report err from now on
+	}
+}
+
+// expired returns how long until the nearest deadline after t (negative:
+// none), or the error of the timeout expired at t.
+func (w *watch) expired(t time.Duration) (time.Duration, error) {
 	next := time.Duration(-1)
-	if c.handshake > 0 && !c.first.Load() {
-		left := c.handshake - (t - c.start)
+	if w.handshake > 0 && !w.first.Load() {
+		left := w.handshake - (t - w.start)
 		if left <= 0 {
-			c.expireLocked(fmt.Errorf("limits: no byte from %v within %v: %w", c.lower.RemoteAddr(), c.handshake, ErrHandshakeTimeout))
-			return
+			return 0, fmt.Errorf("limits: no byte from %v within %v: %w", w.c.RemoteAddr(), w.handshake, ErrHandshakeTimeout)
 		}
 		next = left
 	}
-	if c.idle > 0 {
-		left := c.idle - (t - time.Duration(c.last.Load()))
+	if w.idle > 0 {
+		left := w.idle - (t - time.Duration(w.last.Load()))
 		if left <= 0 {
-			c.expireLocked(fmt.Errorf("limits: %v idle for %v: %w", c.lower.RemoteAddr(), c.idle, ErrIdleTimeout))
-			return
+			return 0, fmt.Errorf("limits: %v idle for %v: %w", w.c.RemoteAddr(), w.idle, ErrIdleTimeout)
 		}
 		if next < 0 || left < next {
 			next = left
 		}
 	}
-	if next >= 0 {
-		c.timer.Reset(next)
-	}
+	return next, nil
 }
 
-// expireLocked aborts c with err, which its views report from now on,
-// unless c just ended otherwise.
-func (c *connection) expireLocked(err error) {
-	if !c.done.CompareAndSwap(false, true) {
-		return
+// end stops the timer and frees the slot once the connection ended.
+func (w *watch) end(error) {
+	w.mu.Lock()
+	w.ended = true
+	if w.timer != nil {
+		w.timer.Stop()
 	}
-	c.reason = err
-	c.mu.Unlock()
-	c.lower.Abort(err)
-	c.slots.release()
-	c.mu.Lock()
-}
-
-// why returns the error a view reports for err: the timeout that aborted
-// the connection, if one did.
-func (c *connection) why(err error) error {
-	if !c.timed || err == nil {
-		return err
-	}
-	if reason := c.timeout(); reason != nil {
-		return reason
-	}
-	return err
-}
-
-func (c *connection) timeout() error {
-	if !c.timed || !c.done.Load() {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.reason
-}
-
-func (c *connection) Stream() (net.Conn, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done.Load() {
-		return nil, c.closedErrLocked()
-	}
-	if c.stream == nil {
-		s, err := c.lower.Stream()
-		if err != nil {
-			return nil, err
-		}
-		c.stream = newStream(s, c)
-	}
-	return c.stream, nil
-}
-
-func (c *connection) Pipe() (duplex.Pipe, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done.Load() {
-		return nil, c.closedErrLocked()
-	}
-	if c.pipe == nil {
-		p, err := c.lower.Pipe()
-		if err != nil {
-			return nil, err
-		}
-		if c.timed {
-			p = newPipe(p, c)
-		}
-		c.pipe = p
-	}
-	return c.pipe, nil
-}
-
-func (c *connection) closedErrLocked() error {
-	if c.reason != nil {
-		return c.reason
-	}
-	return net.ErrClosed
-}
-
-func (c *connection) Properties() conn.Properties { return c.lower.Properties() }
-func (c *connection) LocalAddr() net.Addr         { return c.lower.LocalAddr() }
-func (c *connection) RemoteAddr() net.Addr        { return c.lower.RemoteAddr() }
-
-// finish marks c done and stops its timer, reporting whether it was the
-// first to.
-func (c *connection) finish() bool {
-	if !c.done.CompareAndSwap(false, true) {
-		return false
-	}
-	c.mu.Lock()
-	if c.timer != nil {
-		c.timer.Stop()
-	}
-	c.mu.Unlock()
-	return true
-}
-
-func (c *connection) Close() error {
-	if !c.finish() {
-		return net.ErrClosed
-	}
-	err := c.lower.Close()
-	c.slots.release()
-	return err
-}
-
-func (c *connection) Abort(err error) {
-	if c.finish() {
-		c.lower.Abort(err)
-		c.slots.release()
-	}
+	w.mu.Unlock()
+	w.slots.release()
 }

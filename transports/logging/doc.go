@@ -33,14 +33,15 @@
 //
 // # Tracing
 //
-// With Options.Trace, every read and write is logged at Debug as "read" or
-// "write" with side, remote, n (the byte count) and, when
-// Options.TraceBytes > 0, data: the first TraceBytes bytes in hex. On the
-// Stream view a record is one Read or Write call (with err when it
-// failed); on the Pipe view a "read" is the bytes consumed by one
-// AdvanceTo or Consume and a "write" the bytes committed by one Advance or
-// Write, logged in place without copying the data (except for the hex
-// dump). Records are built only if the logger is enabled for Debug.
+// The layer watches connections with conn.Observe. With Options.Trace,
+// every read and write is logged at Debug as "read" or "write" with side,
+// remote, n (the byte count) and, when Options.TraceBytes > 0, data: the
+// first TraceBytes bytes in hex. On the Stream view a record is one Read
+// or Write call (with err when it failed); on the Pipe view a "read" is
+// the bytes consumed by one AdvanceTo or Consume and a "write" the bytes
+// committed by one Advance or Write, logged in place without copying the
+// data (except for the hex dump). Records are built only if the logger is
+// enabled for Debug.
 //
 // # Pass-through
 //

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/f2bac256/bedrock/conn"
-	"github.com/f2bac256/bedrock/duplex"
 	"github.com/f2bac256/bedrock/transports/metrics"
 )
 
@@ -120,97 +118,41 @@ func (l *listener) Close() error {
 	return err
 }
 
-// connection forwards to the connection below, logging its end and, with
-// Trace, its reads and writes.
+// connection is what a Layer knows of one connection: the conn.Observer
+// hooks that log its end and, with Trace, its reads and writes.
 type connection struct {
 	lower conn.Connection
 	side  conn.Side
 	log   *log
 	start time.Time
-	done  atomic.Bool
 
-	// Byte totals: the trace wrappers count into read and written;
-	// without Trace, stats is the layer below's, if any.
+	// Byte totals: the trace hooks count into read and written; without
+	// Trace, stats is the layer below's, if any.
 	read, written atomic.Int64
 	stats         *metrics.ConnStats
-
-	mu     sync.Mutex
-	stream net.Conn    // the traced Stream view
-	pipe   duplex.Pipe // the traced Pipe view
 }
 
-func newConnection(c conn.Connection, side conn.Side, log *log) *connection {
+// newConnection returns c observed by the logging hooks.
+func newConnection(c conn.Connection, side conn.Side, log *log) conn.Connection {
 	lc := &connection{lower: c, side: side, log: log, start: time.Now()}
-	if !log.opts.Trace {
+	o := conn.Observer{
+		Closed:      func(err error) { lc.logEnd(false, "close", err) },
+		Aborted:     func(err error) { lc.logEnd(true, "abort", err) },
+		PassThrough: true, // without Trace, the views are the ones below
+	}
+	if log.opts.Trace {
+		o.Read, o.Write = lc.traceRead, lc.traceWrite
+	} else {
 		lc.stats, _ = conn.Get[*metrics.ConnStats](c.Properties())
 	}
-	return lc
-}
-
-func (c *connection) Stream() (net.Conn, error) {
-	if !c.log.opts.Trace {
-		return c.lower.Stream()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done.Load() {
-		return nil, net.ErrClosed
-	}
-	if c.stream == nil {
-		s, err := c.lower.Stream()
-		if err != nil {
-			return nil, err
-		}
-		c.stream = newStream(s, c)
-	}
-	return c.stream, nil
-}
-
-func (c *connection) Pipe() (duplex.Pipe, error) {
-	if !c.log.opts.Trace {
-		return c.lower.Pipe()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done.Load() {
-		return nil, net.ErrClosed
-	}
-	if c.pipe == nil {
-		p, err := c.lower.Pipe()
-		if err != nil {
-			return nil, err
-		}
-		c.pipe = newPipe(p, c)
-	}
-	return c.pipe, nil
-}
-
-func (c *connection) Properties() conn.Properties { return c.lower.Properties() }
-func (c *connection) LocalAddr() net.Addr         { return c.lower.LocalAddr() }
-func (c *connection) RemoteAddr() net.Addr        { return c.lower.RemoteAddr() }
-
-func (c *connection) Close() error {
-	if !c.done.CompareAndSwap(false, true) {
-		return net.ErrClosed
-	}
-	err := c.lower.Close()
-	c.logEnd(false, "close", err)
-	return err
-}
-
-func (c *connection) Abort(err error) {
-	if !c.done.CompareAndSwap(false, true) {
-		return
-	}
-	c.lower.Abort(err)
-	c.logEnd(true, "abort", err)
+	return conn.Observe(c, o)
 }
 
 // logEnd logs the end of c.
 func (c *connection) logEnd(failure bool, msg string, err error) {
 	attrs := make([]slog.Attr, 0, 7)
-	attrs = append(attrs, slog.String("side", c.side.String()), slog.Any("remote", c.RemoteAddr()),
-		slog.Any("local", c.LocalAddr()), slog.Duration("duration", time.Since(c.start)))
+	attrs = append(attrs, slog.String("side", c.side.String()), slog.Any("remote", c.lower.RemoteAddr()),
+		slog.Any("local", c.lower.LocalAddr()), slog.Duration("duration", time.Since(c.start)))
 	switch {
 	case c.log.opts.Trace:
 		attrs = append(attrs, slog.Int64("read", c.read.Load()), slog.Int64("written", c.written.Load()))

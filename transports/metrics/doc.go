@@ -14,9 +14,10 @@
 //
 // # Counting
 //
-// The layer copies no data. On the Stream view it counts what each Read
-// and Write of the stream below returns. On the Pipe view it wraps the
-// Input and Output of the pipe below and counts in place: read bytes when
+// The layer watches the connection below with conn.Observe and copies no
+// data. On the Stream view it counts what each Read and Write of the
+// stream below returns. On the Pipe view it wraps the Input and Output of
+// the pipe below and counts in place: read bytes when
 // the reader consumes them (AdvanceTo and Consume), written bytes when the
 // writer commits them (Advance and Write), before they are flushed. Bytes
 // still buffered when a connection ends are therefore counted on the

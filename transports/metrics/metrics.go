@@ -2,12 +2,9 @@ package metrics
 
 import (
 	"context"
-	"net"
-	"sync"
 	"sync/atomic"
 
 	"github.com/f2bac256/bedrock/conn"
-	"github.com/f2bac256/bedrock/duplex"
 )
 
 // Meter counts the connections through a Layer and the bytes they carry.
@@ -61,15 +58,16 @@ func (s *ConnStats) BytesRead() int64 { return s.read.Load() }
 // its Stream's Write, or committed to its Pipe's Output.
 func (s *ConnStats) BytesWritten() int64 { return s.written.Load() }
 
-func (s *ConnStats) addRead(n int64) {
-	if n > 0 {
+// addRead and addWritten are the conn.Observer hooks that count.
+func (s *ConnStats) addRead(b conn.Chunk, _ error) {
+	if n := int64(b.Len()); n > 0 {
 		s.read.Add(n)
 		s.m.bytesRead.Add(n)
 	}
 }
 
-func (s *ConnStats) addWritten(n int64) {
-	if n > 0 {
+func (s *ConnStats) addWritten(b conn.Chunk, _ error) {
+	if n := int64(b.Len()); n > 0 {
 		s.written.Add(n)
 		s.m.bytesWritten.Add(n)
 	}
@@ -89,87 +87,22 @@ func Layer(m *Meter) conn.Layer {
 	return func(f conn.Factory) conn.Factory { return conn.Filter(f, count) }
 }
 
-// connection forwards to the connection below, wrapping whichever view is
-// asked for with counters.
-type connection struct {
-	lower conn.Connection
-	stats *ConnStats
-	props conn.Properties
-
-	mu     sync.Mutex
-	stream net.Conn
-	pipe   *countingPipe
-	done   bool
-}
-
+// newConnection returns c counted into m and into a ConnStats of its own.
 func newConnection(c conn.Connection, m *Meter) *connection {
 	stats := &ConnStats{m: m}
 	m.opened.Add(1)
-	return &connection{lower: c, stats: stats, props: conn.With(c.Properties(), stats)}
+	closed := func(error) { m.closed.Add(1) }
+	return &connection{
+		Connection: conn.Observe(c, conn.Observer{Read: stats.addRead, Write: stats.addWritten, Closed: closed, Aborted: closed}),
+		props:      conn.With(c.Properties(), stats),
+	}
 }
 
-func (c *connection) Stream() (net.Conn, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done {
-		return nil, net.ErrClosed
-	}
-	if c.stream == nil {
-		s, err := c.lower.Stream()
-		if err != nil {
-			return nil, err
-		}
-		c.stream = newStream(s, c)
-	}
-	return c.stream, nil
-}
-
-func (c *connection) Pipe() (duplex.Pipe, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done {
-		return nil, net.ErrClosed
-	}
-	if c.pipe == nil {
-		p, err := c.lower.Pipe()
-		if err != nil {
-			return nil, err
-		}
-		c.pipe = &countingPipe{
-			in:  countingReader{Reader: p.Input(), stats: c.stats},
-			out: countingWriter{Writer: p.Output(), stats: c.stats},
-			c:   c,
-		}
-	}
-	return c.pipe, nil
+// connection is the connection below, observed by the counters, with
+// their ConnStats in its properties.
+type connection struct {
+	conn.Connection
+	props conn.Properties
 }
 
 func (c *connection) Properties() conn.Properties { return c.props }
-func (c *connection) LocalAddr() net.Addr         { return c.lower.LocalAddr() }
-func (c *connection) RemoteAddr() net.Addr        { return c.lower.RemoteAddr() }
-
-// finish marks c done and counts it closed, reporting whether it was the
-// first to.
-func (c *connection) finish() bool {
-	c.mu.Lock()
-	first := !c.done
-	c.done = true
-	c.mu.Unlock()
-	if first {
-		c.stats.m.closed.Add(1)
-	}
-	return first
-}
-
-func (c *connection) Close() error {
-	if !c.finish() {
-		return net.ErrClosed
-	}
-	return c.lower.Close()
-}
-
-func (c *connection) Abort(err error) {
-	if c.finish() {
-		c.lower.Abort(err)
-	}
-}
