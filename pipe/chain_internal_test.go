@@ -110,3 +110,36 @@ func TestBorrowedSegments(t *testing.T) {
 	assert.Equal(t, parts, released)
 	assert.Nil(t, c.head.seg)
 }
+
+func TestChainForBorrowedMemory(t *testing.T) {
+	var released []int
+	var c Chain // the zero value works
+	bufs := [][]byte{[]byte("abc"), []byte("de"), []byte("fgh")}
+	for i, b := range bufs {
+		c.Append(b, func() { released = append(released, i) })
+	}
+	s := c.Sequence()
+	require.Equal(t, "abcdefgh", s.String())
+	assert.Equal(t, int64(8), c.Len())
+	assert.Equal(t, int64(8), c.Unexamined())
+	first := s.First()
+	assert.Same(t, &bufs[0][0], &first[0], "no copy")
+
+	c.AdvanceTo(s.PositionAt(4), s.End()) // into the second buffer; all examined
+	assert.Equal(t, []int{0}, released)
+	assert.Equal(t, int64(4), c.Len())
+	assert.Zero(t, c.Unexamined())
+
+	s = c.Sequence()
+	assert.Equal(t, "efgh", s.String())
+	assert.PanicsWithValue(t, "pipe: Chain.AdvanceTo: examined position precedes the previously examined position",
+		func() { c.AdvanceTo(s.Start(), s.Start()) })
+	c.Consume(s.PositionAt(1)) // Consume never moves examined back
+	assert.Equal(t, []int{0, 1}, released)
+
+	c.Append([]byte("ij"), func() { released = append(released, 3) })
+	c.Release()
+	assert.Equal(t, []int{0, 1, 2, 3}, released, "Release calls the rest, in order")
+	assert.Zero(t, c.Len())
+	assert.True(t, c.Sequence().IsEmpty())
+}
