@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/internal/conntest"
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/transports/limits"
 	"github.com/f2bac256/bedrock/transports/memory"
@@ -272,45 +272,30 @@ func TestBindPropsOverrideTheConfig(t *testing.T) {
 	assert.ErrorIs(t, err, limits.ErrTooManyConnections)
 }
 
-// recorder is a layer that remembers the connections of the layer below.
-type recorder struct {
-	mu    sync.Mutex
-	conns []conn.Connection
-}
-
-func (r *recorder) layer(f conn.Factory) conn.Factory {
-	return conn.Filter(f, func(_ context.Context, c conn.Connection, _ conn.Side) (conn.Connection, error) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.conns = append(r.conns, c)
-		return c, nil
-	})
-}
-
 func TestViewsPassThroughWithoutTimeouts(t *testing.T) {
 	type tag struct{}
 	var mem memory.Factory
-	var rec recorder
+	var rec conntest.Recorder
 	l := bind(t, &mem, "plain", conn.Properties{})
 	ctx := testkit.Context(t)
 
-	c, err := conn.Chain(&mem, rec.layer, limits.Layer(limits.Config{})).Connect(ctx, l.Addr(), conn.Properties{})
+	c, err := conn.Chain(&mem, rec.Layer, limits.Layer(limits.Config{})).Connect(ctx, l.Addr(), conn.Properties{})
 	require.NoError(t, err)
 	defer c.Close()
-	assert.Same(t, rec.conns[0], c, "a zero Config changes nothing")
+	assert.Same(t, rec.Conns()[0], c, "a zero Config changes nothing")
 
-	c, err = conn.Chain(&mem, rec.layer, limits.Layer(limits.Config{MaxConnections: 5})).
+	c, err = conn.Chain(&mem, rec.Layer, limits.Layer(limits.Config{MaxConnections: 5})).
 		Connect(ctx, l.Addr(), conn.With(conn.Properties{}, tag{}))
 	require.NoError(t, err)
 	defer c.Close()
 	p, err := c.Pipe()
 	require.NoError(t, err)
-	lower, err := rec.conns[1].Pipe()
+	lower, err := rec.Conns()[1].Pipe()
 	require.NoError(t, err)
 	assert.Same(t, lower, p, "without timeouts the Pipe view is the one below")
 	_, ok := conn.Get[tag](c.Properties())
 	assert.True(t, ok, "properties pass through")
-	assert.Equal(t, rec.conns[1].RemoteAddr(), c.RemoteAddr())
+	assert.Equal(t, rec.Conns()[1].RemoteAddr(), c.RemoteAddr())
 	_, err = c.Stream()
 	assert.ErrorIs(t, err, conn.ErrViewTaken)
 	assert.NoError(t, c.Close())

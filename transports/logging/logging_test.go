@@ -1,14 +1,11 @@
 package logging_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/internal/conntest"
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/transports/logging"
 	"github.com/f2bac256/bedrock/transports/memory"
@@ -23,61 +21,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// logBuffer collects log output from any goroutine.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the records logged so far.
-func (b *logBuffer) lines() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Split(strings.TrimSpace(b.buf.String()), "\n")
-}
-
-// find returns the records whose message is msg and that contain every
-// one of attrs ("key=value").
-func (b *logBuffer) find(msg string, attrs ...string) []string {
-	var found []string
-	m := "msg=" + msg
-	if strings.Contains(msg, " ") {
-		m = `msg="` + msg + `"`
-	}
-next:
-	for _, line := range b.lines() {
-		if !strings.Contains(line, " "+m+" ") && !strings.HasSuffix(line, " "+m) {
-			continue
-		}
-		for _, a := range attrs {
-			if !strings.Contains(line, " "+a) {
-				continue next
-			}
-		}
-		found = append(found, line)
-	}
-	return found
-}
-
-// requireOne fails t unless exactly one record matches, and returns it.
-func (b *logBuffer) requireOne(t *testing.T, msg string, attrs ...string) string {
-	t.Helper()
-	found := b.find(msg, attrs...)
-	require.Len(t, found, 1, "records %q with %q in:\n%s", msg, attrs, strings.Join(b.lines(), "\n"))
-	return found[0]
-}
-
-func newLogger(level slog.Level) (*slog.Logger, *logBuffer) {
-	b := new(logBuffer)
-	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: level})), b
-}
 
 func bind(t *testing.T, f conn.Factory, name string) conn.Listener {
 	t.Helper()
@@ -122,56 +65,56 @@ func echoOnce(t *testing.T, f conn.Factory, l conn.Listener, msg string) (client
 }
 
 func TestLogsTheLifeOfConnections(t *testing.T) {
-	logger, logs := newLogger(slog.LevelInfo)
+	logger, logs := testkit.NewLogger(slog.LevelInfo)
 	var mem memory.Factory
 	f := logging.Layer(logger, logging.Options{})(&mem)
 	l := bind(t, f, "echo")
-	logs.requireOne(t, "bind", "addr=echo")
+	logs.RequireOne(t, "bind", "addr=echo")
 
 	c, _ := echoOnce(t, f, l, "hello")
 	client := c.LocalAddr().String()
-	logs.requireOne(t, "connect", "side=client", "remote=echo", "local="+client, "duration=")
-	logs.requireOne(t, "accept", "side=server", "remote="+client, "local=echo")
-	line := logs.requireOne(t, "close", "side=client", "remote=echo", "local="+client, "duration=")
+	logs.RequireOne(t, "connect", "side=client", "remote=echo", "local="+client, "duration=")
+	logs.RequireOne(t, "accept", "side=server", "remote="+client, "local=echo")
+	line := logs.RequireOne(t, "close", "side=client", "remote=echo", "local="+client, "duration=")
 	assert.NotContains(t, line, "read=", "no byte totals without Trace or metrics")
-	logs.requireOne(t, "close", "side=server", "remote="+client)
-	assert.Contains(t, logs.find("close")[0], "level=INFO")
+	logs.RequireOne(t, "close", "side=server", "remote="+client)
+	assert.Contains(t, logs.Find("close")[0], "level=INFO")
 
 	assert.ErrorIs(t, c.Close(), net.ErrClosed)
 	c.Abort(errors.New("late"))
-	assert.Len(t, logs.find("close"), 2, "logged once")
-	assert.Empty(t, logs.find("abort"))
+	assert.Len(t, logs.Find("close"), 2, "logged once")
+	assert.Empty(t, logs.Find("abort"))
 
 	require.NoError(t, l.Close())
-	logs.requireOne(t, "listener closed", "addr=echo")
-	assert.Empty(t, logs.find("accept failed"), "a closed listener's ending is no failure")
-	assert.Empty(t, logs.find("read"), "no tracing at Info")
+	logs.RequireOne(t, "listener closed", "addr=echo")
+	assert.Empty(t, logs.Find("accept failed"), "a closed listener's ending is no failure")
+	assert.Empty(t, logs.Find("read"), "no tracing at Info")
 }
 
 func TestLogsFailures(t *testing.T) {
-	logger, logs := newLogger(slog.LevelDebug)
+	logger, logs := testkit.NewLogger(slog.LevelDebug)
 	var mem memory.Factory
 	f := logging.Layer(logger, logging.Options{Level: slog.LevelDebug})(&mem)
 	ctx := testkit.Context(t)
 
 	_, err := f.Connect(ctx, memory.Addr("nobody"), conn.Properties{})
 	require.ErrorIs(t, err, memory.ErrConnectionRefused, "the error passes through")
-	line := logs.requireOne(t, "connect failed", "addr=nobody", "duration=", "err=")
+	line := logs.RequireOne(t, "connect failed", "addr=nobody", "duration=", "err=")
 	assert.Contains(t, line, "connection refused")
 	assert.Contains(t, line, "level=INFO", "failures one step above Level")
 
 	l := bind(t, f, "taken")
 	_, err = f.Bind(ctx, memory.Addr("taken"), conn.Properties{})
 	require.ErrorIs(t, err, memory.ErrAddressInUse)
-	logs.requireOne(t, "bind failed", "addr=taken", "err=")
-	logs.requireOne(t, "bind", "addr=taken", "level=DEBUG")
+	logs.RequireOne(t, "bind failed", "addr=taken", "err=")
+	logs.RequireOne(t, "bind", "addr=taken", "level=DEBUG")
 
 	c, err := f.Connect(ctx, l.Addr(), conn.Properties{})
 	require.NoError(t, err)
 	s, err := l.Accept(ctx)
 	require.NoError(t, err)
 	c.Abort(errors.New("boom"))
-	line = logs.requireOne(t, "abort", "side=client", "err=boom", "duration=")
+	line = logs.RequireOne(t, "abort", "side=client", "err=boom", "duration=")
 	assert.Contains(t, line, "level=INFO")
 	_, err = s.Stream()
 	require.NoError(t, err)
@@ -179,11 +122,11 @@ func TestLogsFailures(t *testing.T) {
 
 	_, err = l.Accept(testkit.Canceled())
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Empty(t, logs.find("accept failed"), "a done context is no failure")
+	assert.Empty(t, logs.Find("accept failed"), "a done context is no failure")
 }
 
 func TestLogsFilterErrorsFromBelow(t *testing.T) {
-	logger, logs := newLogger(slog.LevelInfo)
+	logger, logs := testkit.NewLogger(slog.LevelInfo)
 	var mem memory.Factory
 	refuse := func(f conn.Factory) conn.Factory {
 		return conn.Filter(f, func(context.Context, conn.Connection, conn.Side) (conn.Connection, error) {
@@ -199,31 +142,31 @@ func TestLogsFilterErrorsFromBelow(t *testing.T) {
 	_, err = l.Accept(ctx)
 	var ferr *conn.FilterError
 	require.ErrorAs(t, err, &ferr, "the error passes through")
-	line := logs.requireOne(t, "accept failed", "addr=picky", "remote="+c.LocalAddr().String(), "level=WARN")
+	line := logs.RequireOne(t, "accept failed", "addr=picky", "remote="+c.LocalAddr().String(), "level=WARN")
 	assert.Contains(t, line, "not welcome")
 }
 
 func TestTraceLogsReadsAndWrites(t *testing.T) {
-	logger, logs := newLogger(slog.LevelDebug)
+	logger, logs := testkit.NewLogger(slog.LevelDebug)
 	var mem memory.Factory
 	f := logging.Layer(logger, logging.Options{Trace: true, TraceBytes: 3})(&mem)
 	l := bind(t, f, "traced")
 	echoOnce(t, f, l, "hello")
 
 	hel := "data=68656c"                                   // hex of "hel": TraceBytes of "hello"
-	logs.requireOne(t, "write", "side=client", "n=5", hel) // the Stream's Write
-	logs.requireOne(t, "read", "side=server", "n=5", hel)  // the Pipe's AdvanceTo
-	logs.requireOne(t, "write", "side=server", "n=5", hel) // the Pipe's Write
-	logs.requireOne(t, "read", "side=client", "n=5", hel)  // the Stream's Read
-	logs.requireOne(t, "close", "side=client", "read=5", "written=5")
-	logs.requireOne(t, "close", "side=server", "read=5", "written=5")
-	for _, line := range logs.find("read") {
+	logs.RequireOne(t, "write", "side=client", "n=5", hel) // the Stream's Write
+	logs.RequireOne(t, "read", "side=server", "n=5", hel)  // the Pipe's AdvanceTo
+	logs.RequireOne(t, "write", "side=server", "n=5", hel) // the Pipe's Write
+	logs.RequireOne(t, "read", "side=client", "n=5", hel)  // the Stream's Read
+	logs.RequireOne(t, "close", "side=client", "read=5", "written=5")
+	logs.RequireOne(t, "close", "side=server", "read=5", "written=5")
+	for _, line := range logs.Find("read") {
 		assert.Contains(t, line, "level=DEBUG")
 	}
 }
 
 func TestTracePipeConsumesInParts(t *testing.T) {
-	logger, logs := newLogger(slog.LevelDebug)
+	logger, logs := testkit.NewLogger(slog.LevelDebug)
 	var mem memory.Factory
 	f := logging.Layer(logger, logging.Options{Trace: true})(&mem)
 	l := bind(t, f, "parts")
@@ -242,8 +185,8 @@ func TestTracePipeConsumesInParts(t *testing.T) {
 	p.Output().Advance(7)
 	_, err = p.Output().Flush(ctx)
 	require.NoError(t, err)
-	logs.requireOne(t, "write", "side=client", "n=7")
-	assert.NotContains(t, logs.find("write")[0], "data=", "TraceBytes is zero")
+	logs.RequireOne(t, "write", "side=client", "n=7")
+	assert.NotContains(t, logs.Find("write")[0], "data=", "TraceBytes is zero")
 
 	sp, err := s.Pipe()
 	require.NoError(t, err)
@@ -254,32 +197,17 @@ func TestTracePipeConsumesInParts(t *testing.T) {
 	res, err = in.Read(ctx)
 	require.NoError(t, err)
 	in.Consume(res.Buffer.End())
-	logs.requireOne(t, "read", "side=server", "n=3")
-	logs.requireOne(t, "read", "side=server", "n=4")
+	logs.RequireOne(t, "read", "side=server", "n=3")
+	logs.RequireOne(t, "read", "side=server", "n=4")
 	require.NoError(t, s.Close())
-	logs.requireOne(t, "close", "side=server", "read=7", "written=0")
-}
-
-// recorder is a layer that remembers the connections of the layer below.
-type recorder struct {
-	mu    sync.Mutex
-	conns []conn.Connection
-}
-
-func (r *recorder) layer(f conn.Factory) conn.Factory {
-	return conn.Filter(f, func(_ context.Context, c conn.Connection, _ conn.Side) (conn.Connection, error) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.conns = append(r.conns, c)
-		return c, nil
-	})
+	logs.RequireOne(t, "close", "side=server", "read=7", "written=0")
 }
 
 func TestWithoutTraceTheViewsAreTheOnesBelow(t *testing.T) {
-	logger, _ := newLogger(slog.LevelDebug)
+	logger, _ := testkit.NewLogger(slog.LevelDebug)
 	var mem memory.Factory
-	var rec recorder
-	f := conn.Chain(&mem, rec.layer, logging.Layer(logger, logging.Options{}))
+	var rec conntest.Recorder
+	f := conn.Chain(&mem, rec.Layer, logging.Layer(logger, logging.Options{}))
 	l := bind(t, f, "plain")
 	ctx := testkit.Context(t)
 	c, err := f.Connect(ctx, l.Addr(), conn.Properties{})
@@ -288,41 +216,41 @@ func TestWithoutTraceTheViewsAreTheOnesBelow(t *testing.T) {
 	s, err := l.Accept(ctx)
 	require.NoError(t, err)
 	defer s.Close()
-	require.Len(t, rec.conns, 2)
+	require.Len(t, rec.Conns(), 2)
 
 	p, err := c.Pipe()
 	require.NoError(t, err)
-	lower, err := rec.conns[0].Pipe()
+	lower, err := rec.Conns()[0].Pipe()
 	require.NoError(t, err)
 	assert.Same(t, lower, p, "the Pipe view is the one below: no layer on the data path")
 	assert.Same(t, lower.Input(), p.Input())
 
 	st, err := s.Stream()
 	require.NoError(t, err)
-	lowerStream, err := rec.conns[1].Stream()
+	lowerStream, err := rec.Conns()[1].Stream()
 	require.NoError(t, err)
 	assert.Same(t, lowerStream, st, "and so is the Stream view")
-	assert.Equal(t, rec.conns[1].Properties(), s.Properties())
-	assert.Equal(t, rec.conns[1].RemoteAddr(), s.RemoteAddr())
+	assert.Equal(t, rec.Conns()[1].Properties(), s.Properties())
+	assert.Equal(t, rec.Conns()[1].RemoteAddr(), s.RemoteAddr())
 }
 
 func TestByteTotalsFromMetricsBelow(t *testing.T) {
-	logger, logs := newLogger(slog.LevelInfo)
+	logger, logs := testkit.NewLogger(slog.LevelInfo)
 	var mem memory.Factory
 	f := conn.Chain(&mem, metrics.Layer(nil), logging.Layer(logger, logging.Options{}))
 	l := bind(t, f, "metered")
 	echoOnce(t, f, l, "hello, world")
-	logs.requireOne(t, "close", "side=client", "read=12", "written=12")
-	logs.requireOne(t, "close", "side=server", "read=12", "written=12")
+	logs.RequireOne(t, "close", "side=client", "read=12", "written=12")
+	logs.RequireOne(t, "close", "side=server", "read=12", "written=12")
 }
 
 func TestNilLoggerIsTheDefault(t *testing.T) {
-	logger, logs := newLogger(slog.LevelInfo)
+	logger, logs := testkit.NewLogger(slog.LevelInfo)
 	old := slog.Default()
 	slog.SetDefault(logger)
 	defer slog.SetDefault(old)
 	var mem memory.Factory
 	l := bind(t, logging.Layer(nil, logging.Options{})(&mem), "default")
 	defer l.Close()
-	logs.requireOne(t, "bind", "addr=default")
+	logs.RequireOne(t, "bind", "addr=default")
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/internal/conntest"
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/transports/memory"
 	"github.com/f2bac256/bedrock/transports/metrics"
@@ -324,27 +325,12 @@ func TestConcurrentConnectionsShareAMeter(t *testing.T) {
 	assert.Equal(t, metrics.Stats{BytesRead: total, BytesWritten: total, Opened: 2 * conns, Closed: 2 * conns}, m.Snapshot())
 }
 
-// recorder is a layer that remembers the connections of the layer below.
-type recorder struct {
-	mu    sync.Mutex
-	conns []conn.Connection
-}
-
-func (r *recorder) layer(f conn.Factory) conn.Factory {
-	return conn.Filter(f, func(_ context.Context, c conn.Connection, _ conn.Side) (conn.Connection, error) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.conns = append(r.conns, c)
-		return c, nil
-	})
-}
-
 func TestPipeViewCountsInPlace(t *testing.T) {
 	var mem memory.Factory
-	var rec recorder
+	var rec conntest.Recorder
 	ctx := testkit.Context(t)
 	l := bind(t, &mem, "zero-copy")
-	c, err := conn.Chain(&mem, rec.layer, metrics.Layer(nil)).Connect(ctx, l.Addr(), conn.Properties{})
+	c, err := conn.Chain(&mem, rec.Layer, metrics.Layer(nil)).Connect(ctx, l.Addr(), conn.Properties{})
 	require.NoError(t, err)
 	defer c.Close()
 	s, err := l.Accept(ctx)
@@ -359,7 +345,7 @@ func TestPipeViewCountsInPlace(t *testing.T) {
 	_, err = c.Stream()
 	assert.ErrorIs(t, err, conn.ErrViewTaken)
 
-	lower, err := rec.conns[0].Pipe()
+	lower, err := rec.Conns()[0].Pipe()
 	require.NoError(t, err)
 	assert.NotSame(t, lower, p, "the view counts")
 	buf := p.Output().Buffer(100)
