@@ -24,12 +24,16 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// pair returns a connected client and server connection of a memory
-// transport.
-func pair(t *testing.T, f conn.Factory) (client, server conn.Connection) {
+// pair returns a connected client and server connection of f, bound to
+// addr (an anonymous memory address if none is given).
+func pair(t *testing.T, f conn.Factory, addr ...net.Addr) (client, server conn.Connection) {
 	t.Helper()
 	ctx := testkit.Context(t)
-	l, err := f.Bind(ctx, memory.Addr(""), conn.Properties{})
+	var at net.Addr = memory.Addr("")
+	if len(addr) > 0 {
+		at = addr[0]
+	}
+	l, err := f.Bind(ctx, at, conn.Properties{})
 	require.NoError(t, err)
 	t.Cleanup(func() { l.Close() })
 	client, err = f.Connect(ctx, l.Addr(), conn.Properties{})
@@ -173,15 +177,7 @@ func TestPropertiesPassThroughLayers(t *testing.T) {
 // TestCloseReportsTheFinalFlushError closes a Pipe-view socket connection
 // whose peer reset it: the flush Close does must fail, and say so.
 func TestCloseReportsTheFinalFlushError(t *testing.T) {
-	f := &socket.Factory{}
-	ctx := testkit.Context(t)
-	l, err := f.Bind(ctx, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, conn.Properties{})
-	require.NoError(t, err)
-	defer l.Close()
-	client, err := f.Connect(ctx, l.Addr(), conn.Properties{})
-	require.NoError(t, err)
-	server, err := l.Accept(ctx)
-	require.NoError(t, err)
+	client, server := pair(t, &socket.Factory{}, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	server.Abort(errors.New("reset")) // a TCP reset
 	time.Sleep(50 * time.Millisecond) // let it arrive
 
@@ -194,15 +190,7 @@ func TestCloseReportsTheFinalFlushError(t *testing.T) {
 }
 
 func TestCloseAfterTheOutputCompleted(t *testing.T) {
-	f := &socket.Factory{}
-	ctx := testkit.Context(t)
-	l, err := f.Bind(ctx, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, conn.Properties{})
-	require.NoError(t, err)
-	defer l.Close()
-	client, err := f.Connect(ctx, l.Addr(), conn.Properties{})
-	require.NoError(t, err)
-	server, err := l.Accept(ctx)
-	require.NoError(t, err)
+	client, server := pair(t, &socket.Factory{}, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	defer server.Close()
 
 	p, err := client.Pipe()
