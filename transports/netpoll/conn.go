@@ -1,0 +1,329 @@
+//go:build (linux || darwin) && (amd64 || arm64)
+
+package netpoll
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/cloudwego/netpoll"
+	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/duplex"
+	"github.com/f2bac256/bedrock/pipe"
+)
+
+// npConn is one netpoll connection: its Pipe view (npConn is the Input,
+// output the Output) and the callbacks netpoll calls.
+type npConn struct {
+	nc  netpoll.Connection
+	fd  int // the socket, used only while !closed, under mu
+	out output
+
+	userClosed atomic.Bool // we closed (or aborted) nc ourselves
+	takeMu     sync.Mutex  // serializes take
+	closeOnce  sync.Once
+
+	mu         sync.Mutex
+	chain      pipe.Chain    // the bytes sliced from netpoll, not consumed
+	wake       chan struct{} // a waiting Read's wake-up, capacity 1
+	closed     bool          // nc is closed: no more bytes will come
+	endErr     error         // why the stream ended abnormally (a reset)
+	abortErr   error         // Abort's error: reads and flushes fail with it
+	canceled   bool          // CancelPendingRead for this or the next Read
+	reading    bool          // a Read's buffer was not handed back yet
+	waiting    bool          // a Read is waiting
+	readerDone bool          // Input().Complete was called
+}
+
+// takeHook, set by tests only, sees the memory netpoll hands over.
+var takeHook atomic.Pointer[func(bs [][]byte)]
+
+func newConn(nc netpoll.Connection) *npConn {
+	s := &npConn{nc: nc, wake: make(chan struct{}, 1), fd: -1}
+	if f, ok := nc.(interface{ Fd() int }); ok {
+		s.fd = f.Fd()
+	}
+	s.out.init(s)
+	nc.AddCloseCallback(s.onClose)
+	return s
+}
+
+// connection wraps s in a conn.Connection.
+func (s *npConn) connection() conn.Connection {
+	return conn.New(conn.Base{
+		Pipe:       s,
+		LocalAddr:  s.nc.LocalAddr(),
+		RemoteAddr: s.nc.RemoteAddr(),
+		Properties: conn.With(conn.Properties{}, s.nc),
+		Abort:      s.abort,
+		Release:    s.close,
+	})
+}
+
+// Input and Output make npConn the duplex.Pipe.
+func (s *npConn) Input() pipe.Reader   { return s }
+func (s *npConn) Output() pipe.Writer  { return &s.out }
+func (s *npConn) LocalAddr() net.Addr  { return s.nc.LocalAddr() }
+func (s *npConn) RemoteAddr() net.Addr { return s.nc.RemoteAddr() }
+
+var _ duplex.Pipe = (*npConn)(nil)
+
+// onRequest is netpoll's OnRequest: bytes arrived. netpoll calls it on one
+// goroutine at a time and again while bytes remain.
+func (s *npConn) onRequest(context.Context, netpoll.Connection) error {
+	s.take()
+	return nil
+}
+
+// take slices every byte in netpoll's input buffer and links its memory
+// into the chain, without copying.
+func (s *npConn) take() {
+	s.takeMu.Lock() // netpoll's reader is not safe for concurrent use
+	defer s.takeMu.Unlock()
+	r := s.nc.Reader()
+	n := r.Len()
+	if n <= 0 {
+		return
+	}
+	sl, err := r.Slice(n)
+	if err != nil {
+		return // closed meanwhile
+	}
+	lb, ok := sl.(*netpoll.LinkBuffer)
+	if !ok { // not what netpoll v0.7 returns; keep the bytes anyway
+		b, _ := sl.Next(n)
+		lb = netpoll.NewLinkBuffer(0)
+		lb.WriteBinary(b)
+		lb.Flush()
+		sl.Release()
+	}
+	bs := lb.GetBytes(nil)
+	if h := takeHook.Load(); h != nil {
+		(*h)(bs)
+	}
+	s.mu.Lock()
+	if s.readerDone {
+		s.mu.Unlock()
+		lb.Close()
+		return
+	}
+	for i, b := range bs {
+		var release func()
+		if i == len(bs)-1 {
+			release = func() { lb.Close() }
+		}
+		s.chain.Append(b, release)
+	}
+	wakeUp(s.wake)
+	s.mu.Unlock()
+}
+
+// onClose is netpoll's close callback: it runs before netpoll closes the
+// socket and frees its buffers.
+func (s *npConn) onClose(netpoll.Connection) error {
+	var end error
+	if !s.userClosed.Load() {
+		s.take() // the bytes before the peer's close
+	}
+	s.mu.Lock()
+	if !s.userClosed.Load() && s.fd >= 0 {
+		end = resetError(s.fd)
+	}
+	s.closed = true
+	if s.endErr == nil {
+		s.endErr = end
+	}
+	wakeUp(s.wake)
+	s.mu.Unlock()
+	return nil
+}
+
+// close closes nc once, as the connection's Release.
+func (s *npConn) close() {
+	s.closeOnce.Do(func() {
+		s.userClosed.Store(true)
+		closeQuietly(s.nc)
+	})
+}
+
+// abort tears the connection down at once: a reset for TCP.
+func (s *npConn) abort(err error) {
+	if err == nil {
+		err = pipe.ErrAborted
+	}
+	s.mu.Lock()
+	if s.abortErr == nil {
+		s.abortErr = err
+	}
+	if !s.closed && s.fd >= 0 {
+		syscall.SetsockoptLinger(s.fd, syscall.SOL_SOCKET, syscall.SO_LINGER, &syscall.Linger{Onoff: 1, Linger: 0})
+	}
+	wakeUp(s.wake)
+	s.mu.Unlock()
+	s.out.abort(err)
+	s.close()
+}
+
+// closeQuietly closes nc, keeping netpoll's panics on racing closes
+// (netpoll issues #140, #143, #416) from reaching the caller.
+func closeQuietly(nc netpoll.Connection) {
+	defer func() { recover() }()
+	nc.Close()
+}
+
+// shutdownWrite half-closes the sending side, if nc is still open.
+func (s *npConn) shutdownWrite() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.fd < 0 {
+		return nil
+	}
+	if err := syscall.Shutdown(s.fd, syscall.SHUT_WR); err != nil && !errors.Is(err, syscall.ENOTCONN) {
+		return fmt.Errorf("netpoll: shutdown: %w", err)
+	}
+	return nil
+}
+
+func wakeUp(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// Read implements pipe.Reader.
+func (s *npConn) Read(ctx context.Context) (pipe.ReadResult, error) {
+	return s.read(ctx, 0)
+}
+
+// ReadAtLeast implements pipe.Reader.
+func (s *npConn) ReadAtLeast(ctx context.Context, n int) (pipe.ReadResult, error) {
+	if n < 0 {
+		panic("netpoll: ReadAtLeast with a negative count")
+	}
+	return s.read(ctx, int64(n))
+}
+
+func (s *npConn) read(ctx context.Context, need int64) (pipe.ReadResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.readStateErrLocked(); err != nil {
+		return pipe.ReadResult{}, err
+	}
+	for !s.readyLocked(need) {
+		if err := ctx.Err(); err != nil {
+			return pipe.ReadResult{}, err
+		}
+		s.waiting = true
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+		}
+		s.mu.Lock()
+		s.waiting = false
+		if err := s.readStateErrLocked(); err != nil {
+			return pipe.ReadResult{}, err
+		}
+	}
+	return s.resultLocked()
+}
+
+func (s *npConn) readStateErrLocked() error {
+	switch {
+	case s.abortErr != nil:
+		return s.abortErr
+	case s.readerDone:
+		return pipe.ErrReaderCompleted
+	case s.reading || s.waiting:
+		return pipe.ErrReadInProgress
+	}
+	return nil
+}
+
+func (s *npConn) readyLocked(need int64) bool {
+	if s.canceled || s.closed {
+		return true
+	}
+	if need > 0 {
+		return s.chain.Len() >= need
+	}
+	return s.chain.Unexamined() > 0
+}
+
+func (s *npConn) resultLocked() (pipe.ReadResult, error) {
+	res := pipe.ReadResult{Completed: s.closed}
+	if s.canceled {
+		s.canceled, res.Canceled = false, true
+	} else if s.closed && s.endErr != nil && s.chain.Unexamined() == 0 {
+		return res, s.endErr
+	}
+	res.Buffer = s.chain.Sequence()
+	s.reading = true
+	return res, nil
+}
+
+// TryRead implements pipe.Reader.
+func (s *npConn) TryRead() (pipe.ReadResult, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.readStateErrLocked(); err != nil {
+		return pipe.ReadResult{}, false, err
+	}
+	if !s.readyLocked(0) {
+		return pipe.ReadResult{}, false, nil
+	}
+	res, err := s.resultLocked()
+	return res, true, err
+}
+
+// AdvanceTo implements pipe.Reader.
+func (s *npConn) AdvanceTo(consumed, examined pipe.Position) {
+	s.advance(consumed, examined, true)
+}
+
+// Consume implements pipe.Reader.
+func (s *npConn) Consume(consumed pipe.Position) {
+	s.advance(consumed, consumed, false)
+}
+
+func (s *npConn) advance(consumed, examined pipe.Position, strict bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.reading {
+		panic("netpoll: AdvanceTo without a buffer from Read: it must follow each successful Read exactly once")
+	}
+	s.reading = false
+	if strict {
+		s.chain.AdvanceTo(consumed, examined)
+	} else {
+		s.chain.Consume(consumed)
+	}
+}
+
+// CancelPendingRead implements pipe.Reader.
+func (s *npConn) CancelPendingRead() {
+	s.mu.Lock()
+	s.canceled = true
+	wakeUp(s.wake)
+	s.mu.Unlock()
+}
+
+// Complete implements pipe.Reader: the buffered memory goes back to
+// netpoll and bytes arriving later are dropped. The connection stays open
+// until it is closed.
+func (s *npConn) Complete(error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.readerDone {
+		return
+	}
+	s.readerDone, s.reading = true, false
+	s.chain.Release()
+	wakeUp(s.wake)
+}

@@ -1,0 +1,48 @@
+//go:build (linux || darwin) && (amd64 || arm64)
+
+// Package netpoll is a conn.Factory over github.com/cloudwego/netpoll, the
+// epoll/kqueue transport: connections are served by netpoll's pollers and
+// their Pipe view reads netpoll's own input buffers without copying.
+//
+// The package is built on Linux and macOS, amd64 and arm64 only, where
+// netpoll runs; elsewhere it is absent.
+//
+// # Reading
+//
+// A connection's native view is a Pipe whose Input is a pipe.Reader over
+// netpoll's input buffer. Whenever bytes arrive, netpoll's OnRequest
+// callback takes them with Reader().Slice: a reference-counted
+// *netpoll.LinkBuffer whose nodes (GetBytes) are linked into a pipe.Chain
+// as borrowed segments, the last one carrying the slice's release. The
+// Sequence a Read returns is therefore netpoll's memory itself, the
+// memory the kernel read into; it goes back to netpoll when the reader
+// advances past it. A Read that has to wait for bytes blocks on the
+// transport's own wake-up channel, not in netpoll, so ctx and
+// CancelPendingRead interrupt it at once, and an idle connection holds no
+// goroutine and no input buffer.
+//
+// netpoll closes a connection when the peer half-closes it (it has no
+// half-open state): Read returns the remaining bytes, then Completed. A
+// peer's reset surfaces as an error wrapping syscall.ECONNRESET once the
+// bytes before it were read (Linux; on macOS it reads as a clean end).
+//
+// # Writing
+//
+// The Output buffers committed bytes in pooled memory; Flush copies them
+// into netpoll's output buffer (Malloc) and sends them with netpoll's
+// Flush, one gather write, waiting until the kernel took them all: a slow
+// peer blocks Flush. A Flush blocked in netpoll is not interrupted by its
+// ctx or CancelPendingFlush (they apply before it starts); Abort
+// interrupts it. Complete(nil) flushes and half-closes the sending side.
+//
+// # Connections and listeners
+//
+// Close flushes, half-closes and closes; Abort closes at once (with a TCP
+// reset). Listener.Close shuts netpoll's EventLoop down: it closes the
+// listening socket and, as netpoll's graceful shutdown does, the accepted
+// connections that are idle (no unread input in netpoll and no output
+// being sent), waiting a bounded time (ShutdownTimeout) for the others.
+//
+// Property keys exposed: netpoll.Connection (the underlying connection) on
+// every connection. Connect and Bind read no property.
+package netpoll

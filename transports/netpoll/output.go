@@ -1,0 +1,182 @@
+//go:build (linux || darwin) && (amd64 || arm64)
+
+package netpoll
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/f2bac256/bedrock/pipe"
+)
+
+// output is the connection's pipe.Writer: an unbounded internal pipe that
+// Flush drains into netpoll's output buffer and sends.
+type output struct {
+	s      *npConn
+	p      *pipe.Pipe
+	pw     pipe.Writer
+	pr     pipe.Reader
+	mu     sync.Mutex
+	cond   sync.Cond
+	busy   bool // a Flush or Complete is sending; only it uses the pipe
+	cancel bool // CancelPendingFlush for the current or next Flush
+	done   bool // Complete was called
+	err    error
+}
+
+func (o *output) init(s *npConn) {
+	o.s = s
+	o.p = pipe.New(pipe.Options{PauseWriterThreshold: -1})
+	o.pw, o.pr = o.p.Writer(), o.p.Reader()
+	o.cond.L = &o.mu
+}
+
+func (o *output) Buffer(sizeHint int) []byte  { return o.pw.Buffer(sizeHint) }
+func (o *output) Advance(n int)               { o.pw.Advance(n) }
+func (o *output) Write(b []byte) (int, error) { return o.pw.Write(b) }
+
+func (o *output) UnflushedBytes() int {
+	return o.pw.UnflushedBytes() + int(o.p.Buffered())
+}
+
+// Flush sends every committed byte with one netpoll flush, waiting until
+// the kernel took them: a slow peer blocks it.
+func (o *output) Flush(ctx context.Context) (pipe.FlushResult, error) {
+	o.mu.Lock()
+	switch {
+	case o.done:
+		o.mu.Unlock()
+		return pipe.FlushResult{}, pipe.ErrWriterCompleted
+	case o.busy:
+		o.mu.Unlock()
+		return pipe.FlushResult{}, pipe.ErrFlushInProgress
+	case o.err != nil:
+		o.mu.Unlock()
+		return pipe.FlushResult{}, o.err
+	case o.cancel:
+		o.cancel = false
+		o.mu.Unlock()
+		return pipe.FlushResult{Canceled: true}, nil
+	}
+	if err := ctx.Err(); err != nil {
+		o.mu.Unlock()
+		return pipe.FlushResult{}, err
+	}
+	o.busy = true
+	o.mu.Unlock()
+
+	err := o.send()
+
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.busy = false
+	o.cond.Broadcast()
+	canceled := o.cancel
+	o.cancel = false
+	if err != nil {
+		if o.err == nil {
+			o.err = err
+		}
+		return pipe.FlushResult{}, o.err
+	}
+	if o.done {
+		return pipe.FlushResult{}, pipe.ErrWriterCompleted
+	}
+	return pipe.FlushResult{Canceled: canceled}, nil
+}
+
+// send copies the committed bytes into netpoll's output buffer and flushes
+// it. Only the goroutine that set busy calls it.
+func (o *output) send() (err error) {
+	o.pw.Flush(context.Background()) // never waits: the pipe is unbounded
+	res, ok, rerr := o.pr.TryRead()
+	if !ok || rerr != nil {
+		return nil
+	}
+	seq := res.Buffer
+	defer o.pr.AdvanceTo(seq.End(), seq.End())
+	if seq.IsEmpty() {
+		return nil
+	}
+	s := o.s
+	s.mu.Lock()
+	switch {
+	case s.abortErr != nil:
+		s.mu.Unlock()
+		return s.abortErr
+	case s.closed:
+		s.mu.Unlock()
+		return fmt.Errorf("netpoll: flush: %w", errClosed)
+	}
+	// netpoll frees its buffers in its close callback, which waits for mu:
+	// they cannot go away during the copy.
+	w := s.nc.Writer()
+	buf, merr := w.Malloc(int(seq.Len()))
+	if merr == nil {
+		seq.CopyTo(buf)
+	}
+	s.mu.Unlock()
+	if merr != nil {
+		return fmt.Errorf("netpoll: flush: %w", merr)
+	}
+	defer func() {
+		if r := recover(); r != nil { // netpoll racing its own close
+			err = fmt.Errorf("netpoll: flush: %w (%v)", errClosed, r)
+		}
+	}()
+	if ferr := w.Flush(); ferr != nil {
+		s.mu.Lock()
+		if s.abortErr != nil {
+			ferr = s.abortErr
+		}
+		s.mu.Unlock()
+		return fmt.Errorf("netpoll: flush: %w", ferr)
+	}
+	return nil
+}
+
+// CancelPendingFlush makes the next Flush return Canceled without sending,
+// or the Flush in progress return Canceled once netpoll sent its bytes.
+func (o *output) CancelPendingFlush() {
+	o.mu.Lock()
+	o.cancel = true
+	o.mu.Unlock()
+}
+
+// Complete sends the committed bytes (err nil) or drops them, then
+// half-closes the sending side. It waits for a Flush in progress on
+// another goroutine.
+func (o *output) Complete(err error) {
+	o.mu.Lock()
+	if o.done {
+		o.mu.Unlock()
+		return
+	}
+	o.done = true
+	for o.busy {
+		o.cond.Wait()
+	}
+	send := err == nil && o.err == nil
+	o.busy = true
+	o.mu.Unlock()
+	if send {
+		o.send()
+		o.s.shutdownWrite()
+	}
+	o.pw.Complete(err)
+	o.pr.Complete(err)
+	o.mu.Lock()
+	o.busy = false
+	o.cond.Broadcast()
+	o.mu.Unlock()
+}
+
+// abort fails later flushes with err.
+func (o *output) abort(err error) {
+	o.mu.Lock()
+	if o.err == nil {
+		o.err = err
+	}
+	o.mu.Unlock()
+}
