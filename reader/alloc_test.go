@@ -28,3 +28,24 @@ func TestFromIOSteadyStateAllocatesNothing(t *testing.T) {
 	cycle()
 	assert.Equal(t, 0.0, testing.AllocsPerRun(1000, cycle))
 }
+
+// A cancelable context, the same for every read as a server's connection
+// context is, costs nothing per read.
+func TestFromIOCancelableContextAllocatesNothing(t *testing.T) {
+	client, server := testkit.TCPPair(t)
+	r := reader.FromIO(server, reader.Options{})
+	defer r.Complete(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	msg := make([]byte, 100)
+	cycle := func() {
+		client.Write(msg)
+		res, err := r.ReadAtLeast(ctx, len(msg))
+		if err != nil {
+			panic(err)
+		}
+		r.AdvanceTo(res.Buffer.End(), res.Buffer.End())
+	}
+	cycle()
+	assert.Equal(t, 0.0, testing.AllocsPerRun(200, cycle))
+}

@@ -59,7 +59,8 @@ const maxEmptyReads = 100
 // CancelPendingRead interrupts a blocked read by moving the read deadline
 // into the past and then clearing it: FromIO owns src's read deadline.
 // Without one, a blocked read of src runs to completion and the
-// cancellation takes effect afterwards.
+// cancellation takes effect afterwards. A cancelable ctx costs one
+// registration per distinct context, not one per read.
 func FromIO(src io.Reader, opts Options) pipe.Reader {
 	if opts.BufferSize <= 0 {
 		opts.BufferSize = DefaultBufferSize
@@ -96,6 +97,12 @@ type ioReader struct {
 	readable func() error  // waits until src is readable; nil if unsupported
 	eof      bool          // src is done: the pipe's writer completed
 	empty    int           // consecutive empty reads
+
+	// The cancellation interrupt is registered once per context (keyed by
+	// its Done channel), not once per read: a server passes the same
+	// connection context to every Read.
+	watched <-chan struct{}
+	unwatch func() bool
 
 	mu          sync.Mutex // guards the three fields below
 	inRead      bool       // a read of src is in progress
@@ -145,9 +152,11 @@ func (f *ioReader) read(ctx context.Context, need int) (pipe.ReadResult, error) 
 // fill reads src once into the pipe. Errors of src complete the pipe's
 // writer, so they reach the caller after the bytes before them.
 func (f *ioReader) fill(ctx context.Context) {
-	if ctx.Done() != nil && f.deadline != nil {
-		stop := context.AfterFunc(ctx, f.interrupt)
-		defer stop()
+	if done := ctx.Done(); done != nil && f.deadline != nil && done != f.watched {
+		// A registration that fires between reads only skips the next
+		// read once (see interrupt); the caller's loop then sees ctx done.
+		f.stopWatching()
+		f.watched, f.unwatch = done, context.AfterFunc(ctx, f.interrupt)
 	}
 	if f.readable != nil && f.buf.Buffered() == 0 {
 		// Hold no buffer while waiting for an idle source.
@@ -229,6 +238,14 @@ func (f *ioReader) interrupt() {
 	}
 }
 
+// stopWatching drops the cancellation registration, if any.
+func (f *ioReader) stopWatching() {
+	if f.unwatch != nil {
+		f.unwatch()
+		f.watched, f.unwatch = nil, nil
+	}
+}
+
 // complete ends the stream from src with err (io.EOF: a clean end).
 func (f *ioReader) complete(err error) {
 	if f.eof {
@@ -256,6 +273,7 @@ func (f *ioReader) CancelPendingRead() {
 
 // Complete releases the buffers and, with CloseOnComplete, closes src.
 func (f *ioReader) Complete(err error) {
+	f.stopWatching()
 	f.r.Complete(err)
 	if f.opts.CloseOnComplete {
 		if c, ok := f.src.(io.Closer); ok {
