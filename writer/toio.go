@@ -56,8 +56,8 @@ var longAgo = time.Unix(1, 0)
 // cleared afterwards: ToIO owns dst's write deadline. The bytes an
 // interrupted write did not get out stay buffered for the next Flush
 // (UnflushedBytes counts every committed byte not yet written to dst). A ctx
-// that can be canceled costs one context.AfterFunc per Flush;
-// context.Background() costs nothing.
+// that can be canceled costs one context.AfterFunc per distinct context,
+// not per Flush; context.Background() costs nothing.
 //
 // Any other write error ends the writer: that Flush and every later one
 // return it wrapped ("writer: flush: ...", errors.Is finds the cause), and
@@ -116,12 +116,13 @@ type ioWriter struct {
 	iov     [][]byte      // the backing array of bufs
 
 	mu          sync.Mutex
-	cond        sync.Cond // signalled when a Flush ends
-	flushing    bool      // a Flush is writing; only its goroutine uses the pipe
-	gen         uint64    // counts the writes; tells a stale ctx callback apart
-	interrupted bool      // the write deadline was moved into the past
-	canceled    bool      // CancelPendingFlush for the current or next Flush
-	completing  bool      // Complete interrupted the current Flush
+	cond        sync.Cond       // signalled when a Flush ends
+	flushing    bool            // a Flush is writing; only its goroutine uses the pipe
+	watched     <-chan struct{} // Done of the ctx whose cancellation is registered
+	unwatch     func() bool     // drops that registration
+	interrupted bool            // the write deadline was moved into the past
+	canceled    bool            // CancelPendingFlush for the current or next Flush
+	completing  bool            // Complete interrupted the current Flush
 	completed   bool
 	err         error // the sticky, wrapped write error
 }
@@ -166,18 +167,17 @@ func (t *ioWriter) Flush(ctx context.Context) (pipe.FlushResult, error) {
 		t.mu.Unlock()
 		return pipe.FlushResult{}, err
 	}
-	gen := t.beginLocked()
+	t.beginLocked()
+	if done := ctx.Done(); t.dl != nil && done != nil && done != t.watched {
+		// One registration per context, not per Flush: a connection's
+		// writer is flushed with the same context again and again.
+		t.stopWatchingLocked()
+		t.watched, t.unwatch = done, context.AfterFunc(ctx, t.ctxDone)
+	}
 	t.mu.Unlock()
 
-	var stop func() bool
-	if t.dl != nil && ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() { t.interrupt(gen) })
-	}
 	t.commit()
 	n, werr := t.writeOut()
-	if stop != nil {
-		stop()
-	}
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -212,11 +212,17 @@ func (t *ioWriter) Flush(ctx context.Context) (pipe.FlushResult, error) {
 	return pipe.FlushResult{Canceled: canceled}, nil
 }
 
-// beginLocked starts a write to dst and returns its number.
-func (t *ioWriter) beginLocked() uint64 {
+// beginLocked starts a write to dst.
+func (t *ioWriter) beginLocked() {
 	t.flushing = true
-	t.gen++
-	return t.gen
+}
+
+// stopWatchingLocked drops the registration of a ctx's cancellation.
+func (t *ioWriter) stopWatchingLocked() {
+	if t.unwatch != nil {
+		t.unwatch()
+		t.watched, t.unwatch = nil, nil
+	}
 }
 
 // endFlushLocked ends the Flush in progress: it clears a deadline that
@@ -230,13 +236,13 @@ func (t *ioWriter) endFlushLocked() {
 	t.cond.Broadcast()
 }
 
-// interrupt cuts short the write of the Flush numbered gen, if it is still
-// in progress.
-func (t *ioWriter) interrupt(gen uint64) {
+// ctxDone cuts short the write in progress when the registered ctx is
+// done. A later Flush sees the ctx done before it writes; a registration
+// that fires late, after Flush moved to another ctx, costs that Flush a
+// Canceled result at most.
+func (t *ioWriter) ctxDone() {
 	t.mu.Lock()
-	if t.gen == gen {
-		t.interruptLocked()
-	}
+	t.interruptLocked()
 	t.mu.Unlock()
 }
 
@@ -271,6 +277,7 @@ func (t *ioWriter) Complete(err error) {
 		return
 	}
 	t.completed = true
+	t.stopWatchingLocked()
 	write := err == nil && t.err == nil
 	if t.flushing {
 		// A Flush on another goroutine: cut it short and wait until it no
