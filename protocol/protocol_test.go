@@ -274,3 +274,28 @@ func TestWriterErrors(t *testing.T) {
 	err = w.Write(testkit.Context(t), []byte("anyone?"))
 	assert.ErrorIs(t, err, io.ErrClosedPipe)
 }
+
+// shy finds no whole message and reports examining less each time.
+type shy struct{ calls int }
+
+func (s *shy) Parse(buf pipe.Sequence) (pipe.Sequence, pipe.Position, pipe.Position, error) {
+	s.calls++
+	if s.calls == 1 {
+		return pipe.Sequence{}, buf.Start(), buf.End(), protocol.ErrIncomplete
+	}
+	return pipe.Sequence{}, buf.Start(), buf.Start(), protocol.ErrIncomplete
+}
+
+func TestCodecExaminingLessIsHarmless(t *testing.T) {
+	p := pipe.New(pipe.Options{})
+	r := protocol.NewReader[pipe.Sequence](p.Reader(), &shy{}, protocol.ReaderOptions{})
+	p.Writer().Write([]byte("abc"))
+	p.Writer().Flush(context.Background())
+	go func() {
+		p.Writer().Write([]byte("def"))
+		p.Writer().Flush(context.Background())
+		p.Writer().Complete(nil)
+	}()
+	_, err := r.Read(testkit.Context(t))
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "no panic; the stream ends without a message")
+}

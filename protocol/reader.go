@@ -15,10 +15,11 @@ const DefaultMaxMessageSize = 4 << 20
 
 // ReaderOptions configure a Reader. The zero value means the defaults.
 type ReaderOptions struct {
-	// MaxMessageSize bounds a message: once more bytes than this are
-	// buffered without a whole message, Read fails with ErrMessageTooLarge
-	// (at most one read of the transport past the limit). 0 means
-	// DefaultMaxMessageSize; negative means no limit.
+	// MaxMessageSize bounds a message, framing included: once more bytes
+	// than this are buffered without a whole message, Read fails with
+	// ErrMessageTooLarge (at most one read of the transport past the
+	// limit). A codec's own limit on a body should be set below it. 0
+	// means DefaultMaxMessageSize; negative means no limit.
 	MaxMessageSize int64
 }
 
@@ -36,6 +37,7 @@ type Reader[T any] struct {
 	held    bool          // a pipe read is outstanding: buf is valid
 	ended   bool          // that read reported the end of the stream
 	offset  int64         // stream offset of buf's first byte
+	seen    int64         // stream offset up to which the pipe was told bytes were examined
 	out     bool          // a message was returned and not yet advanced
 	msgSize int64         // its size
 }
@@ -78,8 +80,15 @@ func (r *Reader[T]) Read(ctx context.Context) (T, error) {
 				return zero, &ParseError{Offset: r.offset, Err: io.ErrUnexpectedEOF}
 			}
 			// No whole message yet: hand the buffer back, having looked at
-			// it up to examined, and wait for more.
-			r.in.AdvanceTo(r.buf.Start(), examined)
+			// it up to examined, and wait for more. A codec that reports
+			// less than it reported before changes nothing: the pipe keeps
+			// the larger mark.
+			if at := r.offset + r.buf.Offset(examined); at >= r.seen {
+				r.seen = at
+				r.in.AdvanceTo(r.buf.Start(), examined)
+			} else {
+				r.in.Consume(r.buf.Start())
+			}
 			r.held = false
 		}
 		res, err := r.in.Read(ctx)
