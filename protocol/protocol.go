@@ -10,8 +10,8 @@
 // stream that ends mid-message as io.ErrUnexpectedEOF. Writer drives a
 // MessageWriter: one flush per call, safe for concurrent use.
 //
-// The codecs live in subpackages: lengthprefixed, line (and, to come, resp
-// and pgwire).
+// The codecs live in subpackages: lengthprefixed, line and resp (pgwire is
+// to come).
 package protocol
 
 import (

@@ -1,0 +1,343 @@
+package fuzz_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/f2bac256/bedrock/internal/testkit"
+	"github.com/f2bac256/bedrock/pipe"
+	"github.com/f2bac256/bedrock/protocol"
+	"github.com/f2bac256/bedrock/protocol/resp"
+	"github.com/f2bac256/bedrock/writer"
+)
+
+// FuzzRESP parses the data with a resp.Codec from one segment and from
+// segments cut where the input says, checking the positions Parse returns
+// and that both parses agree, writes every value parsed back with
+// Codec.WriteMessage and parses it again, and writes values generated from
+// the data with the Append functions and reads them back.
+//
+// The input is two control bytes followed by cut offsets and the data:
+// input[0] picks Inline (bit 0), MaxDepth (bits 1-2) and MaxBulkLength
+// (bits 3-4), input[1] the number of cuts (0..15), then one byte per cut,
+// scaled to the data.
+func FuzzRESP(f *testing.F) {
+	seeds := [][]byte{
+		nil,
+		{0, 0},
+		respSeed(0, []byte{10, 100, 200}, "+OK\r\n-ERR unknown command 'foo'\r\n:1000\r\n$5\r\nhello\r\n$-1\r\n*-1\r\n*2\r\n$3\r\nfoo\r\n$3\r\nbar\r\n"),
+		respSeed(0, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+			"%2\r\n+first\r\n:1\r\n+second\r\n:2\r\n=15\r\ntxt:Some string\r\n_\r\n#t\r\n,inf\r\n,-inf\r\n,nan\r\n,1.23\r\n(3492890328409238509324850943850943825024385\r\n!21\r\nSYNTAX invalid syntax\r\n"),
+		respSeed(0, []byte{50, 150}, "|1\r\n+key-popularity\r\n%2\r\n$1\r\na\r\n,0.1923\r\n$1\r\nb\r\n,0.0012\r\n*2\r\n:2039123\r\n:9543892\r\n>4\r\n+pubsub\r\n+message\r\n+somechannel\r\n+this is the message\r\n~2\r\n+a\r\n+b\r\n"),
+		respSeed(1, []byte{30, 90}, "PING\r\nSET key value\nGET key\r\n*2\r\n$3\r\nGET\r\n$3\r\nkey\r\nEXI"),
+		respSeed(1<<1|1<<3, []byte{128}, "*1\r\n*1\r\n*1\r\n:1\r\n$5\r\nhello\r\n"),
+		respSeed(0, nil, ":9223372036854775808\r\n"),
+		respSeed(0, []byte{4}, "$3\r\nabcd\r\n"),
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, input []byte) {
+		codec, data, cuts := decodeRESPInput(input)
+		want, wantErr := parseRESP(t, codec, pipe.SequenceOf(data))
+
+		parts := testkit.PartsAt(data, append(append([]int{0}, cuts...), len(data)))
+		for i, p := range parts {
+			parts[i] = testkit.Guard(p, 3)
+		}
+		got, err := parseRESP(t, codec, pipe.SequenceOf(parts...))
+		require.Equal(t, want, got, "parts %q", parts)
+		if wantErr == nil {
+			require.NoError(t, err)
+		} else {
+			require.Error(t, err)
+			require.Equal(t, errors.Is(wantErr, protocol.ErrIncomplete), errors.Is(err, protocol.ErrIncomplete))
+			require.Equal(t, wantErr.Error(), err.Error())
+		}
+
+		respRoundTrip(t, data)
+	})
+}
+
+// respSeed encodes an input for FuzzRESP.
+func respSeed(codec byte, cuts []byte, data string) []byte {
+	b := append([]byte{codec, byte(len(cuts))}, cuts...)
+	return append(b, data...)
+}
+
+// decodeRESPInput returns the codec, the data and the sorted cut offsets
+// an input describes.
+func decodeRESPInput(input []byte) (resp.Codec, []byte, []int) {
+	var ctl [2]byte
+	n := copy(ctl[:], input)
+	input = input[n:]
+	codec := resp.Codec{
+		Inline:        ctl[0]&1 != 0,
+		MaxDepth:      [...]int{0, 1, 3, 8}[ctl[0]>>1&3],
+		MaxBulkLength: [...]int64{0, 4, 64, 1 << 20}[ctl[0]>>3&3],
+	}
+	nCuts := min(int(ctl[1]%16), len(input))
+	data := input[nCuts:]
+	cuts := make([]int, 0, nCuts)
+	for _, b := range input[:nCuts] {
+		cuts = append(cuts, int(b)*(len(data)+1)/256)
+	}
+	slices.Sort(cuts)
+	return codec, data, cuts
+}
+
+// parseRESP parses s until it is consumed or Parse fails, checking the
+// positions of every call and that every value written back with
+// WriteMessage parses again the same, and returns the values rendered and
+// the error (nil when s is consumed).
+func parseRESP(t *testing.T, c resp.Codec, s pipe.Sequence) ([]string, error) {
+	var got []string
+	for !s.IsEmpty() {
+		v, consumed, examined, err := c.Parse(s)
+		require.LessOrEqual(t, s.Offset(consumed), s.Offset(examined))
+		require.LessOrEqual(t, s.Offset(examined), s.Len())
+		if err != nil {
+			if errors.Is(err, protocol.ErrIncomplete) {
+				require.Equal(t, s.Len(), s.Offset(examined), "incomplete: examined everything")
+			}
+			return got, err
+		}
+		require.Positive(t, s.Offset(consumed))
+		require.LessOrEqual(t, v.Data.Len(), s.Offset(consumed))
+		r := respRender(v)
+		got = append(got, r)
+
+		// Written back, it reads the same.
+		p := pipe.New(pipe.Options{PauseWriterThreshold: -1})
+		w := writer.NewCursor(p.Writer())
+		require.NoError(t, c.WriteMessage(v, &w))
+		w.Commit()
+		p.Writer().Complete(nil)
+		res, ok, err := p.Reader().TryRead()
+		require.True(t, ok)
+		require.NoError(t, err)
+		again, _, _, err := c.Parse(res.Buffer)
+		require.NoError(t, err)
+		require.Equal(t, r, respRender(again))
+
+		s = s.SliceFrom(consumed)
+	}
+	return got, nil
+}
+
+// respRender describes v and its elements in a compact text, the same for
+// the same value whatever its memory.
+func respRender(v resp.Value) string {
+	var b strings.Builder
+	respRenderTo(&b, v)
+	return b.String()
+}
+
+func respRenderTo(b *strings.Builder, v resp.Value) {
+	switch v.Kind {
+	case resp.SimpleString, resp.Error, resp.BigNumber:
+		b.WriteByte(v.Kind.Prefix())
+		b.WriteString(v.Data.String())
+	case resp.Integer:
+		fmt.Fprintf(b, ":%d", v.Int)
+	case resp.Null:
+		b.WriteString("_")
+	case resp.Boolean:
+		fmt.Fprintf(b, "#%d", v.Int)
+	case resp.Double:
+		b.WriteString("," + strconv.FormatFloat(v.Float, 'g', -1, 64))
+	case resp.BulkString, resp.BulkError:
+		if v.Null {
+			b.WriteString("$nil")
+			break
+		}
+		fmt.Fprintf(b, "%c%q", v.Kind.Prefix(), v.Data.String())
+	case resp.VerbatimString:
+		f, text := v.Verbatim()
+		fmt.Fprintf(b, "=%s:%q", f[:], text.String())
+	default:
+		if v.Null {
+			b.WriteString("*nil")
+			break
+		}
+		fmt.Fprintf(b, "%v[", v.Kind)
+		n := int64(0)
+		v.Each(func(e resp.Value) bool {
+			if n > 0 {
+				b.WriteByte(' ')
+			}
+			n++
+			respRenderTo(b, e)
+			return true
+		})
+		b.WriteByte(']')
+		if v.Kind == resp.Map || v.Kind == resp.Attribute {
+			n /= 2
+		}
+		if n != v.Len {
+			b.WriteString("!count")
+		}
+	}
+}
+
+// respGen writes values with the Append functions as the bytes of its data
+// say, and renders them as respRender would.
+type respGen struct{ data []byte }
+
+func (g *respGen) byte() byte {
+	if len(g.data) == 0 {
+		return 0
+	}
+	b := g.data[0]
+	g.data = g.data[1:]
+	return b
+}
+
+// bytes takes up to n bytes (n from the data).
+func (g *respGen) bytes() []byte {
+	n := min(int(g.byte()%32), len(g.data))
+	b := g.data[:n]
+	g.data = g.data[n:]
+	return b
+}
+
+// value writes one value with w and returns its rendering.
+func (g *respGen) value(w *writer.Cursor, depth int) string {
+	kind := g.byte() % 19
+	if depth >= 3 && kind >= 12 {
+		kind %= 12
+	}
+	switch kind {
+	case 0:
+		s := string(g.bytes())
+		resp.AppendSimple(w, s)
+		return "+" + strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+	case 1:
+		s := string(g.bytes())
+		resp.AppendError(w, s)
+		return "-" + strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+	case 2:
+		var n int64
+		for range 8 {
+			n = n<<8 | int64(g.byte())
+		}
+		n >>= g.byte() % 64
+		resp.AppendInt(w, n)
+		return fmt.Sprintf(":%d", n)
+	case 3:
+		b := g.bytes()
+		resp.AppendBulk(w, b)
+		return fmt.Sprintf("$%q", b)
+	case 4:
+		resp.AppendNull(w)
+		return "$nil"
+	case 5:
+		resp.AppendNull3(w)
+		return "_"
+	case 6:
+		b := g.byte()&1 != 0
+		resp.AppendBool(w, b)
+		if b {
+			return "#1"
+		}
+		return "#0"
+	case 7:
+		var u uint64
+		for range 8 {
+			u = u<<8 | uint64(g.byte())
+		}
+		f := math.Float64frombits(u)
+		resp.AppendDouble(w, f)
+		return "," + strconv.FormatFloat(f, 'g', -1, 64)
+	case 8:
+		s := strconv.FormatInt(int64(g.byte())-128, 10) + strings.Repeat("9", int(g.byte()%40))
+		resp.AppendBigNumber(w, s)
+		return "(" + s
+	case 9:
+		s := string(g.bytes())
+		resp.AppendBulkError(w, s)
+		return fmt.Sprintf("!%q", s)
+	case 10:
+		s := string(g.bytes())
+		resp.AppendVerbatim(w, "mkd", s)
+		return fmt.Sprintf("=mkd:%q", s)
+	case 11:
+		resp.AppendNullArray(w)
+		return "*nil"
+	}
+	n := int(g.byte() % 4)
+	elems := n
+	var kindName string
+	switch kind {
+	case 12, 13:
+		resp.AppendArrayHeader(w, n)
+		kindName = "Array"
+	case 14:
+		resp.AppendMapHeader(w, n)
+		kindName, elems = "Map", 2*n
+	case 15:
+		resp.AppendSetHeader(w, n)
+		kindName = "Set"
+	case 16:
+		resp.AppendAttributeHeader(w, n)
+		kindName, elems = "Attribute", 2*n
+	default:
+		resp.AppendPushHeader(w, n)
+		kindName = "Push"
+	}
+	var b strings.Builder
+	b.WriteString(kindName + "[")
+	for i := range elems {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(g.value(w, depth+1))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// respAppender is a MessageWriter of the values of a respGen: each message
+// writes the next value.
+type respAppender struct {
+	g    *respGen
+	want *[]string
+}
+
+func (a respAppender) WriteMessage(_ struct{}, w *writer.Cursor) error {
+	*a.want = append(*a.want, a.g.value(w, 0))
+	return nil
+}
+
+// respRoundTrip writes values generated from data through a
+// protocol.Writer and reads them back through a protocol.Reader.
+func respRoundTrip(t *testing.T, data []byte) {
+	var want []string
+	g := &respGen{data: data}
+	msgs := make([]struct{}, 1+len(data)/8)
+	p := pipe.New(pipe.Options{PauseWriterThreshold: -1})
+	ctx := testkit.Context(t)
+	require.NoError(t, protocol.NewWriter[struct{}](p.Writer(), respAppender{g, &want}).WriteMany(ctx, msgs...))
+	p.Writer().Complete(nil)
+	r := protocol.NewReader[resp.Value](p.Reader(), resp.Codec{}, protocol.ReaderOptions{MaxMessageSize: -1})
+	for i := 0; ; i++ {
+		v, err := r.Read(ctx)
+		if err == io.EOF {
+			require.Equal(t, len(want), i)
+			break
+		}
+		require.NoError(t, err)
+		require.Less(t, i, len(want))
+		require.Equal(t, want[i], respRender(v))
+		r.Advance()
+	}
+	p.Reader().Complete(nil)
+}
