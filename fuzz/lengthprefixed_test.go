@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/codectest"
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/protocol"
@@ -96,37 +96,19 @@ func decodeLengthPrefixedInput(input []byte) (lengthprefixed.Codec, []byte, []in
 	limit := [...]int64{0, 16, 300, -1}[ctl[1]&3]
 	codec := lengthprefixed.Codec{Header: h, Adjust: adjust, MaxLength: limit}
 
-	nCuts := min(int(ctl[2]%16), len(input))
-	data := input[nCuts:]
-	cuts := make([]int, 0, nCuts)
-	for _, b := range input[:nCuts] {
-		cuts = append(cuts, int(b)*(len(data)+1)/256)
-	}
-	slices.Sort(cuts)
+	data, cuts := codectest.SplitInput(input, int(ctl[2]%16))
 	return codec, data, cuts
 }
 
-// parseLengthPrefixed parses s until it is consumed or Parse fails,
-// checking the positions of every call, and returns the bodies and the
-// error (nil when s is consumed).
+// parseLengthPrefixed parses s with the position checks of
+// codectest.ParseAll and returns the bodies.
 func parseLengthPrefixed(t *testing.T, c lengthprefixed.Codec, s pipe.Sequence) ([]string, error) {
 	var got []string
-	for !s.IsEmpty() {
-		body, consumed, examined, err := c.Parse(s)
-		require.LessOrEqual(t, s.Offset(consumed), s.Offset(examined))
-		require.LessOrEqual(t, s.Offset(examined), s.Len())
-		if err != nil {
-			if errors.Is(err, protocol.ErrIncomplete) {
-				require.Equal(t, s.Len(), s.Offset(examined), "incomplete: examined everything")
-			}
-			return got, err
-		}
-		require.Positive(t, s.Offset(consumed))
-		require.LessOrEqual(t, body.Len(), s.Offset(consumed))
+	_, err := codectest.ParseAll[pipe.Sequence](t, c, s, func(body pipe.Sequence, size int64) {
+		require.LessOrEqual(t, body.Len(), size)
 		got = append(got, body.String())
-		s = s.SliceFrom(consumed)
-	}
-	return got, nil
+	})
+	return got, err
 }
 
 // roundTripLengthPrefixed makes bodies from data (a length byte, then up to

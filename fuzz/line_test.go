@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/codectest"
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/protocol"
@@ -128,34 +129,28 @@ func lineModel(codec line.Codec, data []byte) lineResults {
 	}
 }
 
-// lineParseAll parses buf line after line with codec, checking the
-// positions of every Parse.
+// lineParseAll parses buf line after line with codec, with the position
+// checks of codectest.ParseAll, each line ending just before consumed.
 func lineParseAll(t *testing.T, codec line.Codec, buf pipe.Sequence) lineResults {
 	res := lineResults{Lines: []string{}}
-	dlen := int64(len(codec.Delimiter.Bytes()))
-	for {
-		l, consumed, examined, err := codec.Parse(buf)
-		c, e := buf.Offset(consumed), buf.Offset(examined)
-		require.LessOrEqual(t, c, e, "consumed <= examined")
-		require.LessOrEqual(t, e, buf.Len(), "examined <= end")
-		if err != nil {
-			require.Zero(t, c, "an error consumes nothing")
-			switch {
-			case errors.Is(err, protocol.ErrIncomplete):
-				require.Equal(t, buf.Len(), e, "incomplete: examined is the end")
-			case errors.Is(err, protocol.ErrMessageTooLarge):
-				res.TooLarge = true
-			default:
-				t.Fatalf("unexpected error %v", err)
-			}
-			res.Rest = buf.Len()
-			return res
-		}
-		require.Equal(t, l.Len()+dlen, c, "consumed is just past the delimiter")
-		require.Equal(t, string(codec.Delimiter.Bytes()), buf.Slice(c-dlen, c).String())
+	delim := codec.Delimiter.Bytes()
+	dlen := int64(len(delim))
+	rest := buf
+	_, err := codectest.ParseAll[pipe.Sequence](t, codec, buf, func(l pipe.Sequence, size int64) {
+		require.Equal(t, l.Len()+dlen, size, "consumed is just past the delimiter")
+		require.Equal(t, string(delim), rest.Slice(size-dlen, size).String())
 		res.Lines = append(res.Lines, l.String())
-		buf = buf.SliceFrom(consumed)
+		rest = rest.Slice(size, rest.Len())
+	})
+	switch {
+	case err == nil, errors.Is(err, protocol.ErrIncomplete):
+	case errors.Is(err, protocol.ErrMessageTooLarge):
+		res.TooLarge = true
+	default:
+		t.Fatalf("unexpected error %v", err)
 	}
+	res.Rest = rest.Len()
+	return res
 }
 
 // lineRoundTrip makes lines from data (cut at its spaces, delimiters

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/codectest"
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/protocol"
@@ -84,34 +84,17 @@ func decodeRESPInput(input []byte) (resp.Codec, []byte, []int) {
 		MaxDepth:      [...]int{0, 1, 3, 8}[ctl[0]>>1&3],
 		MaxBulkLength: [...]int64{0, 4, 64, 1 << 20}[ctl[0]>>3&3],
 	}
-	nCuts := min(int(ctl[1]%16), len(input))
-	data := input[nCuts:]
-	cuts := make([]int, 0, nCuts)
-	for _, b := range input[:nCuts] {
-		cuts = append(cuts, int(b)*(len(data)+1)/256)
-	}
-	slices.Sort(cuts)
+	data, cuts := codectest.SplitInput(input, int(ctl[1]%16))
 	return codec, data, cuts
 }
 
-// parseRESP parses s until it is consumed or Parse fails, checking the
-// positions of every call and that every value written back with
-// WriteMessage parses again the same, and returns the values rendered and
-// the error (nil when s is consumed).
+// parseRESP parses s with the position checks of codectest.ParseAll,
+// checks that every value written back with WriteMessage parses again the
+// same, and returns the values rendered.
 func parseRESP(t *testing.T, c resp.Codec, s pipe.Sequence) ([]string, error) {
 	var got []string
-	for !s.IsEmpty() {
-		v, consumed, examined, err := c.Parse(s)
-		require.LessOrEqual(t, s.Offset(consumed), s.Offset(examined))
-		require.LessOrEqual(t, s.Offset(examined), s.Len())
-		if err != nil {
-			if errors.Is(err, protocol.ErrIncomplete) {
-				require.Equal(t, s.Len(), s.Offset(examined), "incomplete: examined everything")
-			}
-			return got, err
-		}
-		require.Positive(t, s.Offset(consumed))
-		require.LessOrEqual(t, v.Data.Len(), s.Offset(consumed))
+	_, err := codectest.ParseAll[resp.Value](t, c, s, func(v resp.Value, size int64) {
+		require.LessOrEqual(t, v.Data.Len(), size)
 		r := respRender(v)
 		got = append(got, r)
 
@@ -127,10 +110,8 @@ func parseRESP(t *testing.T, c resp.Codec, s pipe.Sequence) ([]string, error) {
 		again, _, _, err := c.Parse(res.Buffer)
 		require.NoError(t, err)
 		require.Equal(t, r, respRender(again))
-
-		s = s.SliceFrom(consumed)
-	}
-	return got, nil
+	})
+	return got, err
 }
 
 // respRender describes v and its elements in a compact text, the same for
