@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/f2bac256/bedrock/internal/testkit"
+	"github.com/f2bac256/bedrock/internal/codectest"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/reader"
 )
@@ -48,18 +48,13 @@ func FuzzCursor(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, input []byte) {
 		data, cuts, program := decodeCursorInput(input)
-		parts := testkit.PartsAt(data, append(append([]int{0}, cuts...), len(data)))
-		for i, p := range parts {
-			// each part in its own allocation, junk in its spare capacity
-			parts[i] = testkit.Guard(p, 2)
-		}
-		s := pipe.SequenceOf(parts...)
+		s := codectest.Split(data, cuts)
 		c := reader.NewCursor(s)
 		ref := &cursorModel{data: data}
 		var log []string
 		defer func() {
 			if t.Failed() {
-				t.Logf("parts %q\nops %q", parts, log)
+				t.Logf("data %q cut at %v\nops %q", data, cuts, log)
 			}
 		}()
 		checkCursor(t, &c, ref)

@@ -49,19 +49,8 @@ func FuzzLengthPrefixed(f *testing.F) {
 		codec, data, cuts := decodeLengthPrefixedInput(input)
 		want, wantErr := parseLengthPrefixed(t, codec, pipe.SequenceOf(data))
 
-		parts := testkit.PartsAt(data, append(append([]int{0}, cuts...), len(data)))
-		for i, p := range parts {
-			parts[i] = testkit.Guard(p, 3)
-		}
-		got, err := parseLengthPrefixed(t, codec, pipe.SequenceOf(parts...))
-		require.Equal(t, want, got, "parts %q", parts)
-		if wantErr == nil {
-			require.NoError(t, err)
-		} else {
-			require.Error(t, err)
-			require.Equal(t, errors.Is(wantErr, protocol.ErrIncomplete), errors.Is(err, protocol.ErrIncomplete))
-			require.Equal(t, wantErr.Error(), err.Error())
-		}
+		got, err := parseLengthPrefixed(t, codec, codectest.Split(data, cuts))
+		codectest.RequireSameOutcome(t, want, wantErr, got, err)
 
 		roundTripLengthPrefixed(t, codec, data)
 	})

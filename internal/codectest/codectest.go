@@ -4,11 +4,13 @@ package codectest
 
 import (
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/protocol"
 )
@@ -56,4 +58,48 @@ func SplitInput(input []byte, n int) (data []byte, cuts []int) {
 	}
 	slices.Sort(cuts)
 	return data, cuts
+}
+
+// Split returns data as a Sequence cut at cuts (sorted offsets), each part
+// in its own allocation with junk in its spare capacity, so that a parser
+// reading past a part's end sees wrong bytes.
+func Split(data []byte, cuts []int) pipe.Sequence {
+	parts := testkit.PartsAt(data, append(append([]int{0}, cuts...), len(data)))
+	for i, p := range parts {
+		parts[i] = testkit.Guard(p, 3)
+	}
+	return pipe.SequenceOf(parts...)
+}
+
+// RequireSameOutcome fails tb unless parsing a split gave what parsing in
+// one piece gave: the same messages, and no error or the same error.
+func RequireSameOutcome[T any](tb testing.TB, want []T, wantErr error, got []T, err error) {
+	tb.Helper()
+	require.Equal(tb, want, got, "the same messages whatever the segmentation")
+	if wantErr == nil {
+		require.NoError(tb, err)
+		return
+	}
+	require.Error(tb, err)
+	require.Equal(tb, errors.Is(wantErr, protocol.ErrIncomplete), errors.Is(err, protocol.ErrIncomplete))
+	require.Equal(tb, wantErr.Error(), err.Error())
+}
+
+// Feed writes data to a new pipe from a goroutine, in random chunks with a
+// flush after each, then completes it, and returns the pipe's Reader.
+func Feed(tb testing.TB, rng *rand.Rand, data []byte) pipe.Reader {
+	p := pipe.New(pipe.Options{})
+	parts := testkit.RandomParts(rng, data, 1+len(data)/4)
+	ctx := testkit.Context(tb)
+	go func() {
+		w := p.Writer()
+		for _, part := range parts {
+			w.Write(part)
+			if _, err := w.Flush(ctx); err != nil {
+				break
+			}
+		}
+		w.Complete(nil)
+	}()
+	return p.Reader()
 }

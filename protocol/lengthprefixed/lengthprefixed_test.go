@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/codectest"
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/protocol"
@@ -105,25 +106,6 @@ func codecs() []lengthprefixed.Codec {
 
 func name(c lengthprefixed.Codec) string { return fmt.Sprintf("%v%+d", c.Header, c.Adjust) }
 
-// feed writes data to a new pipe from a goroutine, in random chunks with a
-// flush after each, then completes it.
-func feed(t *testing.T, rng *rand.Rand, data []byte) pipe.Reader {
-	p := pipe.New(pipe.Options{})
-	parts := testkit.RandomParts(rng, data, 1+len(data)/4)
-	go func() {
-		w := p.Writer()
-		ctx := testkit.Context(t)
-		for _, part := range parts {
-			w.Write(part)
-			if _, err := w.Flush(ctx); err != nil {
-				break
-			}
-		}
-		w.Complete(nil)
-	}()
-	return p.Reader()
-}
-
 // readAll reads every message with a protocol.Reader until an error, and
 // returns copies of the bodies and that error (nil for io.EOF).
 func readAll(t *testing.T, in pipe.Reader, c lengthprefixed.Codec) ([][]byte, error) {
@@ -172,7 +154,7 @@ func TestReadFromPipe(t *testing.T) {
 		t.Run(name(c), func(t *testing.T) {
 			for range 20 {
 				bodies := randomBodies(rng, c, 1+rng.IntN(30))
-				got, err := readAll(t, feed(t, rng, encode(c, bodies...)), c)
+				got, err := readAll(t, codectest.Feed(t, rng, encode(c, bodies...)), c)
 				require.NoError(t, err)
 				require.Equal(t, bodies, fixNil(got, bodies))
 			}
@@ -254,7 +236,7 @@ func TestTruncated(t *testing.T) {
 			whole := encode(c, bodies...)
 			start := len(encode(c, bodies[:2]...))
 			for _, cut := range []int{start + 1, len(whole) - 1} {
-				got, err := readAll(t, feed(t, rng, whole[:cut]), c)
+				got, err := readAll(t, codectest.Feed(t, rng, whole[:cut]), c)
 				require.Equal(t, bodies[:2], fixNil(got, bodies))
 				var pe *protocol.ParseError
 				require.ErrorAs(t, err, &pe)
@@ -286,7 +268,7 @@ func TestMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			good := encode(tt.codec, ok, ok)
-			got, err := readAll(t, feed(t, rng, append(append(good, tt.bad...), 1, 2, 3)), tt.codec)
+			got, err := readAll(t, codectest.Feed(t, rng, append(append(good, tt.bad...), 1, 2, 3)), tt.codec)
 			require.Equal(t, [][]byte{ok, ok}, got)
 			var pe *protocol.ParseError
 			require.ErrorAs(t, err, &pe)

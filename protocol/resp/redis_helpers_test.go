@@ -136,11 +136,11 @@ type reply struct {
 	Str    string // Data of a scalar; the text of a VerbatimString
 	Format string // the format of a VerbatimString
 	Elems  []reply
-	Text   string // render(v): kind, content and elements at a glance
+	Text   string // v.String(): kind, content and elements at a glance
 }
 
 func own(v resp.Value) reply {
-	r := reply{Kind: v.Kind, Null: v.Null, Int: v.Int, Float: v.Float, Len: v.Len, Text: render(v)}
+	r := reply{Kind: v.Kind, Null: v.Null, Int: v.Int, Float: v.Float, Len: v.Len, Text: v.String()}
 	switch {
 	case v.Kind == resp.VerbatimString:
 		f, text := v.Verbatim()

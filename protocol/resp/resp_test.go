@@ -13,69 +13,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/f2bac256/bedrock/internal/codectest"
 	"github.com/f2bac256/bedrock/internal/testkit"
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/protocol"
 	"github.com/f2bac256/bedrock/protocol/resp"
 	"github.com/f2bac256/bedrock/writer"
 )
-
-// render describes v and its elements in a compact text, the same for the
-// same value whatever its memory.
-func render(v resp.Value) string {
-	var b strings.Builder
-	renderTo(&b, v)
-	return b.String()
-}
-
-func renderTo(b *strings.Builder, v resp.Value) {
-	switch v.Kind {
-	case resp.SimpleString, resp.Error, resp.BigNumber:
-		b.WriteByte(v.Kind.Prefix())
-		b.WriteString(v.Data.String())
-	case resp.Integer:
-		fmt.Fprintf(b, ":%d", v.Int)
-	case resp.Null:
-		b.WriteString("_")
-	case resp.Boolean:
-		b.WriteString(map[int64]string{0: "#f", 1: "#t"}[v.Int])
-	case resp.Double:
-		b.WriteString("," + strconv.FormatFloat(v.Float, 'g', -1, 64))
-	case resp.BulkString, resp.BulkError:
-		if v.Null {
-			b.WriteString("$nil")
-			break
-		}
-		fmt.Fprintf(b, "%c%q", v.Kind.Prefix(), v.Data.String())
-	case resp.VerbatimString:
-		f, text := v.Verbatim()
-		fmt.Fprintf(b, "=%s:%q", f[:], text.String())
-	default:
-		if v.Null {
-			b.WriteString("*nil")
-			break
-		}
-		if v.Kind == resp.Inline {
-			b.WriteString("inline")
-		} else {
-			b.WriteByte(v.Kind.Prefix())
-		}
-		b.WriteByte('[')
-		n := 0
-		v.Each(func(e resp.Value) bool {
-			if n > 0 {
-				b.WriteByte(' ')
-			}
-			n++
-			renderTo(b, e)
-			return true
-		})
-		b.WriteByte(']')
-		if int64(n) != map[bool]int64{true: 2, false: 1}[v.Kind == resp.Map || v.Kind == resp.Attribute]*v.Len {
-			b.WriteString("!count")
-		}
-	}
-}
 
 // parseAll parses s with c directly, checking the positions, and returns
 // the rendered values and the error ending the parse (nil when s is
@@ -93,7 +37,7 @@ func parseAll(t testing.TB, c resp.Codec, s pipe.Sequence) ([]string, error) {
 			return got, err
 		}
 		require.Positive(t, s.Offset(consumed))
-		got = append(got, render(v))
+		got = append(got, v.String())
 		s = s.SliceFrom(consumed)
 	}
 	return got, nil
@@ -151,7 +95,7 @@ func TestParseExamples(t *testing.T) {
 			c := resp.Codec{Inline: inline}
 			v, consumed, examined, err := c.Parse(pipe.SequenceOf([]byte(ex.in + "+next\r\n")))
 			require.NoError(t, err, "%q", ex.in)
-			assert.Equal(t, ex.want, render(v), "%q", ex.in)
+			assert.Equal(t, ex.want, v.String(), "%q", ex.in)
 			buf := pipe.SequenceOf([]byte(ex.in + "+next\r\n"))
 			_, consumed, examined, _ = c.Parse(buf)
 			assert.Equal(t, int64(len(ex.in)), buf.Offset(consumed), "%q", ex.in)
@@ -396,7 +340,7 @@ func TestTruncated(t *testing.T) {
 	for range 100 {
 		n := rng.IntN(len(data))
 		whole, wholeErr := parseAll(t, c, pipe.SequenceOf(data[:n]))
-		got, err := readAll(t, feed(t, rng, data[:n]), c)
+		got, err := readAll(t, codectest.Feed(t, rng, data[:n]), c)
 		require.Equal(t, whole, got)
 		if wholeErr == nil {
 			require.NoError(t, err)
@@ -418,25 +362,6 @@ func joinedInput(n int) string {
 	return b.String()
 }
 
-// feed writes data to a new pipe from a goroutine, in random chunks with a
-// flush after each, then completes it.
-func feed(t *testing.T, rng *rand.Rand, data []byte) pipe.Reader {
-	p := pipe.New(pipe.Options{})
-	parts := testkit.RandomParts(rng, data, 1+len(data)/4)
-	go func() {
-		w := p.Writer()
-		ctx := testkit.Context(t)
-		for _, part := range parts {
-			w.Write(part)
-			if _, err := w.Flush(ctx); err != nil {
-				break
-			}
-		}
-		w.Complete(nil)
-	}()
-	return p.Reader()
-}
-
 // readAll reads every value with a protocol.Reader until an error, and
 // returns them rendered and that error (nil for io.EOF).
 func readAll(t *testing.T, in pipe.Reader, c resp.Codec) ([]string, error) {
@@ -452,7 +377,7 @@ func readAll(t *testing.T, in pipe.Reader, c resp.Codec) ([]string, error) {
 			}
 			return got, err
 		}
-		got = append(got, render(v))
+		got = append(got, v.String())
 		r.Advance()
 	}
 }
@@ -461,7 +386,7 @@ func TestReadFromPipe(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	data, want := allExamples()
 	for range 50 {
-		got, err := readAll(t, feed(t, rng, data), resp.Codec{})
+		got, err := readAll(t, codectest.Feed(t, rng, data), resp.Codec{})
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 	}
@@ -657,7 +582,7 @@ func TestRoundTrip(t *testing.T) {
 				break
 			}
 			require.NoError(t, err)
-			got = append(got, render(v))
+			got = append(got, v.String())
 			require.NoError(t, bw.Write(ctx, v))
 			r.Advance()
 		}
