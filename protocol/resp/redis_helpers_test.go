@@ -27,19 +27,8 @@ import (
 // skipped, or fails when BEDROCK_REQUIRE_PEERS=1 (as in CI).
 func startRedis(t *testing.T) *net.TCPAddr {
 	t.Helper()
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("BEDROCK_REQUIRE_PEERS") == "1" {
-			t.Fatalf("redis-server not installed (BEDROCK_REQUIRE_PEERS=1): %v", err)
-		}
-		t.Skip("redis-server not installed: apt-get install redis-server")
-	}
-
-	// A free port: listen on :0, note the port, let it go.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
+	path := testkit.Peer(t, "redis-server", "redis-server")
+	port := testkit.FreePort(t)
 
 	dir := t.TempDir()
 	logFile := filepath.Join(dir, "redis.log")
