@@ -38,6 +38,14 @@ type npConn struct {
 	reading    bool          // a Read's buffer was not handed back yet
 	waiting    bool          // a Read is waiting
 	readerDone bool          // Input().Complete was called
+
+	// held are the slices taken from netpoll whose memory the chain
+	// still borrows, oldest first; the chain releases them in that order
+	// through release, bound once so that a take allocates no closure.
+	held     []*netpoll.LinkBuffer // held[heldHead:] are held
+	heldHead int
+	release  func()
+	scratch  [8][]byte // take's scratch for a slice's nodes
 }
 
 // takeHook, set by tests only, sees the memory netpoll hands over.
@@ -45,6 +53,7 @@ var takeHook atomic.Pointer[func(bs [][]byte)]
 
 func newConn(nc netpoll.Connection) *npConn {
 	s := &npConn{nc: nc, wake: make(chan struct{}, 1), fd: -1}
+	s.release = s.releaseOldest
 	if f, ok := nc.(interface{ Fd() int }); ok {
 		s.fd = f.Fd()
 	}
@@ -94,6 +103,10 @@ func (s *npConn) take() {
 	if err != nil {
 		return // closed meanwhile
 	}
+	// Let netpoll release the nodes behind its read position (the slice
+	// holds its own references): without it netpoll's node list keeps
+	// growing and every read lands in newly allocated memory.
+	r.Release()
 	lb, ok := sl.(*netpoll.LinkBuffer)
 	if !ok { // not what netpoll v0.7 returns; keep the bytes anyway
 		b, _ := sl.Next(n)
@@ -102,7 +115,7 @@ func (s *npConn) take() {
 		lb.Flush()
 		sl.Release()
 	}
-	bs := lb.GetBytes(nil)
+	bs := s.nodes(lb, n)
 	if h := takeHook.Load(); h != nil {
 		(*h)(bs)
 	}
@@ -112,15 +125,56 @@ func (s *npConn) take() {
 		lb.Close()
 		return
 	}
+	s.held = append(s.held, lb)
 	for i, b := range bs {
 		var release func()
 		if i == len(bs)-1 {
-			release = func() { lb.Close() }
+			release = s.release
 		}
 		s.chain.Append(b, release)
 	}
 	wakeUp(s.wake)
 	s.mu.Unlock()
+}
+
+// releaseOldest gives the oldest slice taken back to netpoll: the chain
+// calls it, under mu, when the reader advanced past the slice's last byte
+// or released everything.
+func (s *npConn) releaseOldest() {
+	lb := s.held[s.heldHead]
+	s.held[s.heldHead] = nil
+	s.heldHead++
+	switch {
+	case s.heldHead == len(s.held):
+		s.held, s.heldHead = s.held[:0], 0
+	case s.heldHead > len(s.held)/2: // keep the queue from creeping
+		n := copy(s.held, s.held[s.heldHead:])
+		clear(s.held[n:])
+		s.held, s.heldHead = s.held[:n], 0
+	}
+	lb.Close()
+}
+
+// nodes returns the memory of lb's nodes, holding n bytes, in the
+// scratch when it fits. GetBytes must be given exactly as many entries as
+// lb has non-empty nodes (more makes it dereference the nil end of a
+// slice, fewer truncates), which it does not tell: ask for one more while
+// the bytes returned fall short of n. A slice has one or two nodes
+// nearly always.
+func (s *npConn) nodes(lb *netpoll.LinkBuffer, n int) [][]byte {
+	for k := 1; k <= len(s.scratch); k++ {
+		if bs := lb.GetBytes(s.scratch[:k]); sumLen(bs) == n {
+			return bs
+		}
+	}
+	return lb.GetBytes(nil)
+}
+
+func sumLen(bs [][]byte) (n int) {
+	for _, b := range bs {
+		n += len(b)
+	}
+	return n
 }
 
 // onClose is netpoll's close callback: it runs before netpoll closes the
