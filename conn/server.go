@@ -33,12 +33,17 @@ func (f HandlerFunc) ServeConn(ctx context.Context, c Connection) { f(ctx, c) }
 type Middleware func(Handler) Handler
 
 // Server serves connections accepted from Listeners, each on its own
-// goroutine, like http.Server does requests. The zero value needs only a
-// Handler.
+// goroutine, like http.Server does requests, or, with an InputHandler,
+// one burst of input at a time (see InputHandler). The zero value needs
+// only a Handler or an InputHandler.
 type Server struct {
 	// Handler serves each connection.
 	Handler Handler
-	// Middleware wraps Handler, the first element outermost.
+	// InputHandler serves each connection instead of Handler, which must
+	// then be nil.
+	InputHandler InputHandler
+	// Middleware wraps Handler, the first element outermost; it does not
+	// apply to InputHandler.
 	Middleware []Middleware
 	// Logger receives handler panics and accept errors; nil means
 	// slog.Default().
@@ -51,12 +56,6 @@ type Server struct {
 	handlers  sync.WaitGroup
 	ctx       context.Context // parent of every connection's context
 	cancel    context.CancelFunc
-}
-
-// served is a connection being handled.
-type served struct {
-	c      Connection
-	cancel context.CancelFunc
 }
 
 func (s *Server) init() {
@@ -96,6 +95,9 @@ func (s *Server) Serve(l Listener) error {
 		l.Close()
 	}()
 
+	if (s.Handler == nil) == (s.InputHandler == nil) {
+		return errors.New("conn: Server needs exactly one of Handler and InputHandler")
+	}
 	h := s.Handler
 	for i := len(s.Middleware) - 1; i >= 0; i-- {
 		h = s.Middleware[i](h)
@@ -132,7 +134,8 @@ func (s *Server) shuttingDown() bool {
 	return s.closing
 }
 
-// start serves c on a new goroutine, unless the server is shutting down.
+// start serves c, unless the server is shutting down: with h on a new
+// goroutine, or with the InputHandler.
 func (s *Server) start(h Handler, c Connection) {
 	s.mu.Lock()
 	if s.closing {
@@ -140,19 +143,31 @@ func (s *Server) start(h Handler, c Connection) {
 		c.Abort(ErrServerClosed)
 		return
 	}
-	ctx, cancel := context.WithCancel(s.ctx)
+	// A Handler's context ends with Shutdown, telling it to finish; a
+	// ServeInput call in progress is let finish (its context ends when
+	// Shutdown gives up, or with Close).
+	parent := s.ctx
+	if s.InputHandler != nil {
+		parent = context.WithoutCancel(s.ctx)
+	}
+	ctx, cancel := context.WithCancel(parent)
 	sc := &served{c: c, cancel: cancel}
+	sc.finish = func() {
+		s.mu.Lock()
+		delete(s.conns, sc)
+		s.mu.Unlock()
+		cancel()
+		s.handlers.Done()
+	}
 	s.conns[sc] = struct{}{}
 	s.handlers.Add(1)
 	s.mu.Unlock()
+	if s.InputHandler != nil {
+		s.startInput(ctx, sc, s.InputHandler)
+		return
+	}
 	go func() {
-		defer s.handlers.Done()
-		defer func() {
-			s.mu.Lock()
-			delete(s.conns, sc)
-			s.mu.Unlock()
-			cancel()
-		}()
+		defer sc.finish()
 		s.handle(ctx, h, c)
 	}()
 }
@@ -173,8 +188,9 @@ func (s *Server) handle(ctx context.Context, h Handler, c Connection) {
 }
 
 // Shutdown stops the server gracefully: it closes the listeners, cancels
-// every connection's context so that handlers finish and return, and waits
-// for them. If ctx is done first, it aborts the connections still open,
+// the context of every Handler so that they finish and return, closes the
+// connections an InputHandler serves between calls (the others after
+// their current call, whose context is left alone), and waits for them. If ctx is done first, it aborts the connections still open,
 // waits for their handlers to return, and returns ctx.Err().
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopAccepting()
@@ -215,6 +231,15 @@ func (s *Server) stopAccepting() {
 	for _, l := range listeners {
 		l.Close()
 	}
+	s.mu.Lock()
+	conns := make([]*served, 0, len(s.conns))
+	for sc := range s.conns {
+		conns = append(conns, sc)
+	}
+	s.mu.Unlock()
+	for _, sc := range conns {
+		sc.stopIdle()
+	}
 }
 
 func (s *Server) abortAll() {
@@ -225,6 +250,7 @@ func (s *Server) abortAll() {
 	}
 	s.mu.Unlock()
 	for _, sc := range conns {
+		sc.cancel()
 		sc.c.Abort(ErrServerClosed)
 	}
 }

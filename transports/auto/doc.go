@@ -13,7 +13,7 @@
 // Both are TCP and Unix socket factories: code written against
 // conn.Factory with either view works unchanged on every platform. Use the
 // transports directly to configure them (socket.Factory's Dialer and
-// PipeOptions, netpoll.Factory's ShutdownTimeout and Backlog); the
+// PipeOptions, netpoll.Factory has none); the
 // factories Factory returns have their zero configuration.
 //
 // Connect and Bind read the keys the chosen transport reads (none today);

@@ -20,9 +20,10 @@ import (
 // npConn is one netpoll connection: its Pipe view (npConn is the Input,
 // output the Output) and the callbacks netpoll calls.
 type npConn struct {
-	nc  netpoll.Connection
-	fd  int // the socket, used only while !closed, under mu
-	out output
+	nc            netpoll.Connection
+	local, remote net.Addr
+	fd            int // the socket, used only while !closed, under mu
+	out           output
 
 	userClosed atomic.Bool // we closed (or aborted) nc ourselves
 	takeMu     sync.Mutex  // serializes take
@@ -42,6 +43,12 @@ type npConn struct {
 	// held are the slices taken from netpoll whose memory the chain
 	// still borrows, oldest first; the chain releases them in that order
 	// through release, bound once so that a take allocates no closure.
+	// Input notifications (conn.InputNotifier), under mu.
+	notify      func(ended bool)
+	notifying   bool // a call of notify is running
+	notifyAgain bool // input arrived or ended during that call
+	notifyEnded bool // the call with ended true was made
+
 	held     []*netpoll.LinkBuffer // held[heldHead:] are held
 	heldHead int
 	release  func()
@@ -51,8 +58,8 @@ type npConn struct {
 // takeHook, set by tests only, sees the memory netpoll hands over.
 var takeHook atomic.Pointer[func(bs [][]byte)]
 
-func newConn(nc netpoll.Connection) *npConn {
-	s := &npConn{nc: nc, wake: make(chan struct{}, 1), fd: -1}
+func newConn(nc netpoll.Connection, local, remote net.Addr) *npConn {
+	s := &npConn{nc: nc, local: local, remote: remote, wake: make(chan struct{}, 1), fd: -1}
 	s.release = s.releaseOldest
 	if f, ok := nc.(interface{ Fd() int }); ok {
 		s.fd = f.Fd()
@@ -66,8 +73,8 @@ func newConn(nc netpoll.Connection) *npConn {
 func (s *npConn) connection() conn.Connection {
 	return conn.New(conn.Base{
 		Pipe:       s,
-		LocalAddr:  s.nc.LocalAddr(),
-		RemoteAddr: s.nc.RemoteAddr(),
+		LocalAddr:  s.local,
+		RemoteAddr: s.remote,
 		Properties: conn.With(conn.Properties{}, s.nc),
 		Abort:      s.abort,
 		Release:    s.close,
@@ -77,8 +84,8 @@ func (s *npConn) connection() conn.Connection {
 // Input and Output make npConn the duplex.Pipe.
 func (s *npConn) Input() pipe.Reader   { return s }
 func (s *npConn) Output() pipe.Writer  { return &s.out }
-func (s *npConn) LocalAddr() net.Addr  { return s.nc.LocalAddr() }
-func (s *npConn) RemoteAddr() net.Addr { return s.nc.RemoteAddr() }
+func (s *npConn) LocalAddr() net.Addr  { return s.local }
+func (s *npConn) RemoteAddr() net.Addr { return s.remote }
 
 var _ duplex.Pipe = (*npConn)(nil)
 
@@ -86,7 +93,56 @@ var _ duplex.Pipe = (*npConn)(nil)
 // goroutine at a time and again while bytes remain.
 func (s *npConn) onRequest(context.Context, netpoll.Connection) error {
 	s.take()
+	s.dispatch()
 	return nil
+}
+
+var _ conn.InputNotifier = (*npConn)(nil)
+
+// NotifyInput implements conn.InputNotifier: f runs on netpoll's
+// OnRequest goroutine, right after the bytes that arrived were linked into
+// the input, so an InputHandler's reply goes out without waking another
+// goroutine; the call after the end runs on a goroutine of its own.
+func (s *npConn) NotifyInput(f func(ended bool)) {
+	s.mu.Lock()
+	if s.notify != nil {
+		s.mu.Unlock()
+		panic("netpoll: NotifyInput called twice")
+	}
+	s.notify = f
+	pending := s.closed || s.chain.Unexamined() > 0
+	s.mu.Unlock()
+	if pending {
+		go s.dispatch()
+	}
+}
+
+// dispatch calls notify, unless a call is running (which then calls it
+// again when it returns): calls never overlap, and input that arrives
+// during one is seen by the next.
+func (s *npConn) dispatch() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.notify == nil || s.notifyEnded {
+		return
+	}
+	if s.notifying {
+		s.notifyAgain = true
+		return
+	}
+	s.notifying = true
+	for {
+		s.notifyAgain = false
+		ended := s.closed
+		s.notifyEnded = ended
+		s.mu.Unlock()
+		s.notify(ended)
+		s.mu.Lock()
+		if ended || !s.notifyAgain {
+			break
+		}
+	}
+	s.notifying = false
 }
 
 // take slices every byte in netpoll's input buffer and links its memory
@@ -193,7 +249,11 @@ func (s *npConn) onClose(netpoll.Connection) error {
 		s.endErr = end
 	}
 	wakeUp(s.wake)
+	notify := s.notify != nil
 	s.mu.Unlock()
+	if notify {
+		go s.dispatch() // not on netpoll's poller, which may run onClose
+	}
 	return nil
 }
 

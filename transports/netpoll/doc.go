@@ -16,10 +16,9 @@
 // as borrowed segments, the last one carrying the slice's release. The
 // Sequence a Read returns is therefore netpoll's memory itself, the
 // memory the kernel read into; it goes back to netpoll when the reader
-// advances past it. A Read that has to wait for bytes blocks on the
-// transport's own wake-up channel, not in netpoll, so ctx and
-// CancelPendingRead interrupt it at once, and an idle connection holds no
-// goroutine and no input buffer.
+// advances past it, and netpoll reads into it again. A Read that has to
+// wait for bytes blocks on the transport's own wake-up channel, not in
+// netpoll, so ctx and CancelPendingRead interrupt it at once.
 //
 // netpoll closes a connection when the peer half-closes it (it has no
 // half-open state): Read returns the remaining bytes, then Completed. A
@@ -35,14 +34,29 @@
 // ctx or CancelPendingFlush (they apply before it starts); Abort
 // interrupts it. Complete(nil) flushes and half-closes the sending side.
 //
+// # Handlers and what an idle connection costs
+//
+// The Pipe view is a conn.InputNotifier: a conn.Server with an
+// InputHandler runs it on netpoll's OnRequest goroutine, right after the
+// bytes that arrived were linked into the input, and the connection holds
+// no goroutine and no input between bursts of input. A conn.Handler, or
+// any code that waits in Read (the Stream view included), keeps a
+// goroutine per connection, parked on the transport's wake-up channel
+// (Pipe view) or in the Stream adapter's read, and its stack comes on top.
+// bench/README.md measures both.
+//
 // # Connections and listeners
 //
 // Close flushes, half-closes and closes; Abort closes at once (with a TCP
-// reset). Listener.Close shuts netpoll's EventLoop down: it closes the
-// listening socket and, as netpoll's graceful shutdown does, the accepted
-// connections that are idle (no unread input in netpoll and no output
-// being sent), waiting a bounded time (ShutdownTimeout) for the others.
+// reset). A listener accepts with the net package and hands each socket to
+// netpoll's pollers, as a dialed one; its Close closes the listening
+// socket only, never a connection accepted from it (conn.Server's Shutdown
+// decides what becomes of those). netpoll's dialer sometimes fails a dial
+// with "closed by peer" from a stale poller event: Connect then dials
+// again, up to three times.
 //
-// Property keys exposed: netpoll.Connection (the underlying connection) on
-// every connection. Connect and Bind read no property.
+// Property keys exposed: netpoll.Connection (the underlying connection;
+// on accepted connections its LocalAddr and RemoteAddr are nil: use the
+// conn.Connection's) on every connection; listeners expose none. Connect
+// and Bind read no property.
 package netpoll

@@ -8,32 +8,17 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cloudwego/netpoll"
 	"github.com/f2bac256/bedrock/conn"
 )
 
-// DefaultShutdownTimeout is how long Listener.Close waits for busy
-// connections when Factory.ShutdownTimeout is zero.
-const DefaultShutdownTimeout = time.Second
-
-// DefaultBacklog is the number of accepted connections waiting for Accept
-// when Factory.Backlog is zero.
-const DefaultBacklog = 4096
-
-// Factory is a conn.Factory over netpoll. The zero value is ready to use;
-// a Factory may be used by many goroutines at once and must not be changed
-// while it is in use.
-type Factory struct {
-	// ShutdownTimeout bounds how long Listener.Close waits for netpoll's
-	// busy connections (zero: DefaultShutdownTimeout).
-	ShutdownTimeout time.Duration
-
-	// Backlog is how many accepted connections may wait for Accept (zero:
-	// DefaultBacklog); beyond that netpoll's new connections are closed.
-	Backlog int
-}
+// Factory is a conn.Factory over netpoll. The zero value is ready to use
+// (it has no configuration); a Factory may be used by many goroutines at
+// once.
+type Factory struct{}
 
 var _ conn.Factory = (*Factory)(nil)
 
@@ -57,19 +42,41 @@ func (f *Factory) Connect(ctx context.Context, addr net.Addr, props conn.Propert
 		nc.Close()
 		return nil, wrap("connect", network, address, err)
 	}
-	s := newConn(nc)
+	return start(nc, nc.LocalAddr(), nc.RemoteAddr()).connection(), nil
+}
+
+// start serves nc's input with the transport's callbacks.
+func start(nc netpoll.Connection, local, remote net.Addr) *npConn {
+	s := newConn(nc, local, remote)
 	nc.SetOnRequest(s.onRequest) // takes bytes that arrived already
 	if !nc.IsActive() {
 		// The peer closed before OnRequest was set: netpoll then leaves
 		// the close callbacks to the user's Close, so take the end now.
 		s.onClose(nc)
 	}
-	return s.connection(), nil
+	return s
 }
 
-// dial dials with netpoll: a *net.TCPAddr with DialTCP, which ctx
+// dialAttempts bounds dial's attempts.
+const dialAttempts = 3
+
+// dial dials with netpoll, again when netpoll fails the dial with
+// ErrConnClosed: its dialer sometimes reports "closed by peer" while the
+// connection is being made, from a stale poller event of an earlier socket
+// with the same descriptor number (seen under load, about once in a few
+// thousand dials); a peer cannot close a connection that is not made yet.
+func dial(ctx context.Context, network, address string, addr net.Addr) (nc netpoll.Connection, err error) {
+	for range dialAttempts {
+		if nc, err = dialOnce(ctx, network, address, addr); !errors.Is(err, netpoll.ErrConnClosed) || ctx.Err() != nil {
+			break
+		}
+	}
+	return nc, err
+}
+
+// dialOnce dials with netpoll: a *net.TCPAddr with DialTCP, which ctx
 // interrupts; anything else with DialConnection, bounded by ctx's deadline.
-func dial(ctx context.Context, network, address string, addr net.Addr) (netpoll.Connection, error) {
+func dialOnce(ctx context.Context, network, address string, addr net.Addr) (netpoll.Connection, error) {
 	if a, ok := addr.(*net.TCPAddr); ok {
 		c, err := netpoll.DialTCP(ctx, network, nil, &netpoll.TCPAddr{TCPAddr: *a})
 		if err != nil {
@@ -87,8 +94,10 @@ func dial(ctx context.Context, network, address string, addr net.Addr) (netpoll.
 }
 
 // Bind listens on addr, whose Network() is "tcp", "tcp4", "tcp6" or
-// "unix", and serves the connections from a netpoll EventLoop. props is
-// not read.
+// "unix". Accept takes connections from the listening socket itself and
+// hands each to netpoll's pollers, as Connect does; closing the listener
+// closes the listening socket only, never a connection accepted from it.
+// props is not read.
 func (f *Factory) Bind(ctx context.Context, addr net.Addr, props conn.Properties) (conn.Listener, error) {
 	network, address, err := split("bind", addr)
 	if err != nil {
@@ -99,132 +108,110 @@ func (f *Factory) Bind(ctx context.Context, addr net.Addr, props conn.Properties
 	if err != nil {
 		return nil, wrap("bind", network, address, err)
 	}
-	npln, err := netpoll.ConvertListener(ln)
-	if err != nil {
-		ln.Close()
-		return nil, wrap("bind", network, address, err)
-	}
-	backlog := f.Backlog
-	if backlog <= 0 {
-		backlog = DefaultBacklog
-	}
-	l := &listener{
-		ln:      npln,
-		props:   conn.With(conn.Properties{}, npln),
-		addr:    ln.Addr(),
-		timeout: f.ShutdownTimeout,
-		queue:   make(chan *npConn, backlog),
-		closed:  make(chan struct{}),
-		served:  make(chan struct{}),
-	}
-	if l.timeout <= 0 {
-		l.timeout = DefaultShutdownTimeout
-	}
-	l.loop, err = netpoll.NewEventLoop(nil, netpoll.WithOnPrepare(l.prepare))
-	if err != nil {
-		npln.Close()
-		return nil, wrap("bind", network, address, err)
-	}
-	go func() {
-		defer close(l.served)
-		l.loop.Serve(npln)
-	}()
-	return l, nil
+	return &listener{ln: ln.(deadlineListener), network: network}, nil
 }
 
-// listener is the conn.Listener Bind returns.
+// deadlineListener is what net.Listen returns for TCP and unix sockets.
+type deadlineListener interface {
+	net.Listener
+	SetDeadline(time.Time) error
+}
+
+// listener is the conn.Listener Bind returns: a listening socket of the
+// net package, each accepted socket of which is handed to netpoll.
 type listener struct {
-	ln      netpoll.Listener
-	props   conn.Properties
-	addr    net.Addr
-	loop    netpoll.EventLoop
-	timeout time.Duration
-	queue   chan *npConn  // prepared connections waiting for Accept
-	closed  chan struct{} // closed by Close
-	served  chan struct{} // closed when Serve returned
-	once    sync.Once
-	err     error
+	ln      deadlineListener
+	network string
+	mu      sync.Mutex // serializes Accepts and their deadline
 }
 
-// prepare runs on netpoll's accepting poller before the connection is
-// registered: it sets the connection up and queues it without blocking.
-func (l *listener) prepare(nc netpoll.Connection) context.Context {
-	s := newConn(nc)
-	nc.SetOnRequest(s.onRequest)
-	select {
-	case <-l.closed:
-		nc.Close()
-	default:
-		select {
-		case l.queue <- s:
-		default:
-			nc.Close() // backlog full
-		}
-	}
-	return context.Background()
-}
+// longAgo, set as the listener's deadline, interrupts a blocked Accept.
+var longAgo = time.Unix(1, 0)
 
+// Accept waits for a connection and registers it with netpoll. ctx
+// interrupts the wait.
 func (l *listener) Accept(ctx context.Context) (conn.Connection, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	select {
-	case <-l.closed:
-		return nil, net.ErrClosed
-	default:
-	}
-	select {
-	case s := <-l.queue:
-		return s.connection(), nil
-	case <-l.closed:
-		return nil, net.ErrClosed
-	case <-ctx.Done():
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var interrupted sync.WaitGroup
+	interrupted.Add(1)
+	stop := context.AfterFunc(ctx, func() {
+		defer interrupted.Done()
+		l.ln.SetDeadline(longAgo)
+	})
+	c, err := l.ln.Accept()
+	if !stop() { // ctx fired: wait until the deadline is set, then clear it
+		interrupted.Wait()
+		l.ln.SetDeadline(time.Time{})
+		if err == nil {
+			c.Close()
+		}
 		return nil, ctx.Err()
 	}
+	if err != nil {
+		if errors.Is(err, net.ErrClosed) {
+			return nil, net.ErrClosed
+		}
+		return nil, fmt.Errorf("netpoll: accept on %s: %w", l.ln.Addr(), err)
+	}
+	nc, err := detach(c)
+	if err != nil {
+		return nil, fmt.Errorf("netpoll: accept on %s: %w", l.ln.Addr(), err)
+	}
+	return start(nc, c.LocalAddr(), c.RemoteAddr()).connection(), nil
 }
 
-func (l *listener) Addr() net.Addr { return l.addr }
-
-func (l *listener) Properties() conn.Properties { return l.props }
-
-// Close shuts the EventLoop down: blocked and later Accepts return
-// net.ErrClosed, connections not accepted yet are closed, and so are the
-// accepted ones netpoll finds idle; busy ones get ShutdownTimeout to
-// become idle.
-func (l *listener) Close() error {
-	first := false
-	l.once.Do(func() {
-		first = true
-		close(l.closed)
-		ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
-		defer cancel()
-		for {
-			// A Shutdown before Serve registered its server does nothing:
-			// repeat it until Serve returned.
-			if err := l.loop.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-				l.err = fmt.Errorf("netpoll: close listener %s: %w", l.addr, err)
-			}
-			select {
-			case <-l.served:
-			case <-time.After(5 * time.Millisecond):
-				continue
-			}
-			break
-		}
-		for {
-			select {
-			case s := <-l.queue:
-				s.nc.Close()
-				continue
-			default:
-			}
-			break
-		}
-	})
-	if !first {
-		return net.ErrClosed
+// detach moves the socket of c, accepted by the net package, to netpoll:
+// a duplicate of its descriptor goes to netpoll's pollers and c is closed
+// (the socket stays open through the duplicate).
+func detach(c net.Conn) (netpoll.Connection, error) {
+	defer c.Close()
+	rc, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		return nil, err
 	}
-	return l.err
+	fd, derr := -1, error(nil)
+	if err := rc.Control(func(sfd uintptr) { fd, derr = dupCloseOnExec(int(sfd)) }); err != nil {
+		return nil, err
+	}
+	if derr != nil {
+		return nil, derr
+	}
+	if _, ok := c.(*net.TCPConn); ok {
+		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+	}
+	nc, err := netpoll.NewFDConnection(fd) // makes fd non-blocking
+	if err != nil {
+		syscall.Close(fd)
+		return nil, err
+	}
+	return nc, nil
+}
+
+// dupCloseOnExec duplicates fd, close-on-exec.
+func dupCloseOnExec(fd int) (int, error) {
+	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(r), nil
+}
+
+func (l *listener) Addr() net.Addr { return l.ln.Addr() }
+
+func (l *listener) Properties() conn.Properties { return conn.Properties{} }
+
+// Close closes the listening socket: blocked and later Accepts return
+// net.ErrClosed. Accepted connections are not affected.
+func (l *listener) Close() error {
+	err := l.ln.Close()
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("netpoll: close listener %s: %w", l.ln.Addr(), err)
+	}
+	return err
 }
 
 // split returns addr's network and address, or an error if the network is
