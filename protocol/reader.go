@@ -26,8 +26,9 @@ type ReaderOptions struct {
 // Reader reads messages of type T from a pipe.Reader with a MessageReader.
 // Read returns the next message, parsed in place; Advance releases it. A
 // Reader reads the pipe only when the buffered bytes hold no whole message,
-// so a buffer of many messages costs one read. It is not safe for
-// concurrent use.
+// so a buffer of many messages costs one read; TryRead returns the next
+// message only when it is buffered already, never waiting. It is not safe
+// for concurrent use.
 type Reader[T any] struct {
 	in    pipe.Reader
 	codec MessageReader[T]
@@ -59,6 +60,26 @@ func NewReader[T any](in pipe.Reader, codec MessageReader[T], opts ReaderOptions
 // *ParseError wrapping ErrMessageTooLarge. Errors of the pipe pass through,
 // ctx.Err() included.
 func (r *Reader[T]) Read(ctx context.Context) (T, error) {
+	msg, _, err := r.next(ctx, true)
+	return msg, err
+}
+
+// TryRead is Read that never waits: it returns the next message with ok
+// set when a whole one is already buffered, by the Reader or by the pipe
+// (pipe.Reader.TryRead). Otherwise it returns ok false and a nil error:
+// the next Read waits for more bytes. Its errors are Read's. A message it
+// returns must be released with Advance, as one from Read.
+//
+// A server that answers pipelined requests reads the first with Read and
+// the next ones with TryRead, and flushes its replies once TryRead finds
+// no further whole request, before it waits in Read again.
+func (r *Reader[T]) TryRead() (msg T, ok bool, err error) {
+	return r.next(nil, false)
+}
+
+// next returns the next message; when none is buffered, it waits for the
+// pipe if wait is set, and returns ok false otherwise.
+func (r *Reader[T]) next(ctx context.Context, wait bool) (T, bool, error) {
 	var zero T
 	if r.out {
 		panic("protocol: Read before Advance of the previous message")
@@ -69,15 +90,15 @@ func (r *Reader[T]) Read(ctx context.Context) (T, error) {
 			switch {
 			case err == nil:
 				r.out, r.msgSize = true, r.buf.Offset(consumed)
-				return msg, nil
+				return msg, true, nil
 			case !errors.Is(err, ErrIncomplete):
-				return zero, &ParseError{Offset: r.offset, Err: err}
+				return zero, false, &ParseError{Offset: r.offset, Err: err}
 			case r.max > 0 && r.buf.Len() > r.max:
-				return zero, &ParseError{Offset: r.offset, Err: fmt.Errorf("%w: over %d bytes buffered without a whole message", ErrMessageTooLarge, r.max)}
+				return zero, false, &ParseError{Offset: r.offset, Err: fmt.Errorf("%w: over %d bytes buffered without a whole message", ErrMessageTooLarge, r.max)}
 			case r.ended && r.buf.IsEmpty():
-				return zero, io.EOF
+				return zero, false, io.EOF
 			case r.ended:
-				return zero, &ParseError{Offset: r.offset, Err: io.ErrUnexpectedEOF}
+				return zero, false, &ParseError{Offset: r.offset, Err: io.ErrUnexpectedEOF}
 			}
 			// No whole message yet: hand the buffer back, having looked at
 			// it up to examined, and wait for more. A codec that reports
@@ -91,14 +112,23 @@ func (r *Reader[T]) Read(ctx context.Context) (T, error) {
 			}
 			r.held = false
 		}
-		res, err := r.in.Read(ctx)
+		var res pipe.ReadResult
+		var err error
+		if wait {
+			res, err = r.in.Read(ctx)
+		} else {
+			var ok bool
+			if res, ok, err = r.in.TryRead(); !ok && err == nil {
+				return zero, false, nil
+			}
+		}
 		if err != nil {
-			return zero, err
+			return zero, false, err
 		}
 		r.buf, r.held, r.ended = res.Buffer, true, res.Completed
 		if res.Canceled {
 			r.release()
-			return zero, reader.ErrReadCanceled
+			return zero, false, reader.ErrReadCanceled
 		}
 	}
 }
