@@ -28,7 +28,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 
 	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/protocol"
@@ -165,50 +164,108 @@ func (v Value) Elements() ElementIter {
 	if !v.Kind.IsAggregate() || v.Null {
 		return ElementIter{}
 	}
-	n := v.Len
-	if v.Kind == Map || v.Kind == Attribute {
-		n *= 2
+	it := ElementIter{left: v.Len, rest: v.Data}
+	switch {
+	case v.Kind == Map || v.Kind == Attribute:
+		it.left *= 2
+	case v.Kind == Inline:
+		it.mode = iterInline
+		return it
 	}
-	return ElementIter{cur: reader.NewCursor(v.Data), left: n, inline: v.Kind == Inline}
+	if b := v.Data.First(); int64(len(b)) == v.Data.Len() {
+		it.b = b
+	} else {
+		it.mode = iterCursor
+	}
+	return it
 }
 
 // ElementIter iterates over the elements of a Value; see Value.Elements.
 type ElementIter struct {
-	cur    reader.Cursor
-	left   int64
-	inline bool
+	left int64
+	mode uint8
+	// iterFast: the elements are b[i:], the bytes of rest; otherwise rest
+	// is the elements not yet returned, read with a reader.Cursor.
+	b    []byte
+	i    int
+	rest pipe.Sequence
 }
+
+// The modes of an ElementIter.
+const (
+	iterFast   = iota // the elements lie in one segment
+	iterCursor        // they span segments
+	iterInline        // the words of an inline command
+)
 
 // Remaining returns the number of elements not yet returned by Next.
 func (it *ElementIter) Remaining() int64 { return it.left }
 
 // Next returns the next element, or false when there is none left.
-func (it *ElementIter) Next() (Value, bool) {
-	if it.left <= 0 {
-		return Value{}, false
-	}
-	it.left--
-	if it.inline {
-		it.cur.SkipPastAny(blanks)
-		word, ok := it.cur.ReadToAny(blanks, false)
-		if !ok {
-			word = it.cur.UnreadSequence()
-			it.cur.Advance(word.Len())
-		}
-		return Value{Kind: BulkString, Data: word}, true
-	}
-	v, err := trusted.value(&it.cur, 0)
-	if err != nil { // cannot happen for a Value Parse returned
-		it.left = 0
+func (it *ElementIter) Next() (v Value, ok bool) {
+	if !it.next(&v) {
 		return Value{}, false
 	}
 	return v, true
 }
 
+// next sets *v, the zero Value, to the next element, and reports whether
+// there was one. Filling in the caller's Value in place, field by field,
+// spares a copy of the whole Value, which costs more than scanning it
+// when done right after the fields were written.
+func (it *ElementIter) next(v *Value) bool {
+	if it.left <= 0 {
+		return false
+	}
+	it.left--
+	if it.mode == iterFast {
+		end, st := trusted.scan(it.rest, it.b, it.i, 0, v)
+		if st != scanOK { // cannot happen for a Value Parse returned
+			it.left = 0
+			return false
+		}
+		it.i = end
+		return true
+	}
+	if it.mode == iterCursor {
+		// The elements span segments; most lie in one.
+		if b := it.rest.First(); len(b) >= minFastRun {
+			if end, st := trusted.scan(it.rest, b, 0, 0, v); st == scanOK {
+				it.rest = it.rest.SliceFrom(it.rest.PositionAt(int64(end)))
+				return true
+			}
+			*v = Value{}
+		}
+	}
+	cur := reader.NewCursor(it.rest)
+	if it.mode == iterInline {
+		cur.SkipPastAny(blanks)
+		word, ok := cur.ReadToAny(blanks, false)
+		if !ok {
+			word = cur.UnreadSequence()
+			cur.Advance(word.Len())
+		}
+		*v = Value{Kind: BulkString, Data: word}
+	} else {
+		e, err := trusted.value(&cur, 0)
+		if err != nil { // cannot happen for a Value Parse returned
+			it.left = 0
+			return false
+		}
+		*v = e
+	}
+	it.rest = it.rest.SliceFrom(cur.Position())
+	return true
+}
+
 // Each calls f with each element in turn until f returns false.
 func (v Value) Each(f func(Value) bool) {
 	it := v.Elements()
-	for e, ok := it.Next(); ok && f(e); e, ok = it.Next() {
+	for {
+		var e Value
+		if !it.next(&e) || !f(e) {
+			return
+		}
 	}
 }
 
@@ -291,287 +348,31 @@ func (c Codec) parser() parser {
 // than MaxBulkLength, or an inline line longer than MaxInlineLength, with an
 // error wrapping protocol.ErrMessageTooLarge. On an error consumed is
 // buf.Start() and examined is buf.End().
+//
+// A value that lies in the first contiguous run of buf, as most do, is
+// scanned there as a byte slice; a value that spans
+// segments is read with a reader.Cursor, its elements that lie in one
+// segment scanned in place too.
 func (c Codec) Parse(buf pipe.Sequence) (v Value, consumed, examined pipe.Position, err error) {
+	p := c.parser()
+	// Fast path: the value lies in the first run of contiguous bytes.
+	b := buf.First()
+	end, st := p.scan(buf, b, 0, 0, &v)
+	switch {
+	case st == scanOK:
+		at := buf.PositionAt(int64(end))
+		return v, at, at, nil
+	case st == scanShort && int64(len(b)) == buf.Len():
+		return Value{}, buf.Start(), buf.End(), protocol.ErrIncomplete
+	}
+	// The value spans segments, is an inline command, or is malformed.
 	cur := reader.NewCursor(buf)
-	v, err = c.parser().value(&cur, 0)
+	v, err = p.value(&cur, 0)
 	if err != nil {
 		return Value{}, buf.Start(), buf.End(), err
 	}
-	p := cur.Position()
-	return v, p, p, nil
+	at := cur.Position()
+	return v, at, at, nil
 }
-
-// value parses one value at c, nested in depth aggregates.
-func (p parser) value(c *reader.Cursor, depth int) (Value, error) {
-	start := c.Consumed()
-	t, err := c.ReadByte()
-	if err != nil {
-		return Value{}, protocol.ErrIncomplete
-	}
-	k := kindOf[t]
-	switch k {
-	case Invalid:
-		if p.inline && depth == 0 {
-			c.Rewind(1)
-			return p.inline1(c)
-		}
-		return Value{}, fmt.Errorf("%w: bad type byte %q at byte %d", ErrProtocol, t, start)
-
-	case Integer:
-		n, err := readInt(c, true)
-		if err != nil {
-			return Value{}, err
-		}
-		return Value{Kind: Integer, Int: n}, nil
-
-	case SimpleString, Error, Null, Boolean, Double, BigNumber:
-		line, err := readLine(c)
-		if err != nil {
-			return Value{}, err
-		}
-		v := Value{Kind: k, Data: line}
-		switch k {
-		case Null:
-			if !line.IsEmpty() {
-				return Value{}, fmt.Errorf("%w: null with a payload at byte %d", ErrProtocol, start)
-			}
-			v.Null = true
-		case Boolean:
-			var b [1]byte
-			if line.Len() != 1 || line.CopyTo(b[:]) != 1 || b[0] != 't' && b[0] != 'f' {
-				return Value{}, fmt.Errorf("%w: boolean other than t or f at byte %d", ErrProtocol, start)
-			}
-			if b[0] == 't' {
-				v.Int = 1
-			}
-		case Double:
-			f, ok := parseDouble(line)
-			if !ok {
-				return Value{}, fmt.Errorf("%w: bad double at byte %d", ErrProtocol, start)
-			}
-			v.Float = f
-		case BigNumber:
-			if !isBigNumber(line) {
-				return Value{}, fmt.Errorf("%w: bad big number at byte %d", ErrProtocol, start)
-			}
-		}
-		return v, nil
-
-	case BulkString, BulkError, VerbatimString:
-		n, err := readInt(c, false)
-		if err != nil {
-			return Value{}, err
-		}
-		if n == -1 && k == BulkString {
-			return Value{Kind: BulkString, Null: true}, nil
-		}
-		if n < 0 {
-			return Value{}, fmt.Errorf("%w: bad length %d at byte %d", ErrProtocol, n, start)
-		}
-		if n > p.maxBulk {
-			return Value{}, fmt.Errorf("%w: bulk of %d bytes, over %d", protocol.ErrMessageTooLarge, n, p.maxBulk)
-		}
-		data, ok := c.ReadN(n)
-		if !ok {
-			return Value{}, protocol.ErrIncomplete
-		}
-		if err := readCRLF(c); err != nil {
-			return Value{}, err
-		}
-		if k == VerbatimString {
-			var f [4]byte
-			if n < 4 || data.CopyTo(f[:]) != 4 || f[3] != ':' {
-				return Value{}, fmt.Errorf("%w: verbatim string without a format at byte %d", ErrProtocol, start)
-			}
-		}
-		return Value{Kind: k, Data: data}, nil
-
-	default: // aggregates
-		n, err := readInt(c, false)
-		if err != nil {
-			return Value{}, err
-		}
-		if n == -1 && k == Array {
-			return Value{Kind: Array, Null: true}, nil
-		}
-		if n < 0 || n > math.MaxInt64/2 {
-			return Value{}, fmt.Errorf("%w: bad count %d at byte %d", ErrProtocol, n, start)
-		}
-		if depth >= p.maxDepth {
-			return Value{}, fmt.Errorf("%w: over %d levels at byte %d", ErrTooDeep, p.maxDepth, start)
-		}
-		elems := n
-		if k == Map || k == Attribute {
-			elems *= 2
-		}
-		from := c.Position()
-		for range elems {
-			if _, err := p.value(c, depth+1); err != nil {
-				return Value{}, err
-			}
-		}
-		return Value{Kind: k, Len: n, Data: c.Sequence().SliceFrom(from).SliceTo(c.Position())}, nil
-	}
-}
-
-// inline1 reads an inline command.
-func (p parser) inline1(c *reader.Cursor) (Value, error) {
-	rest := c.UnreadSequence()
-	window := rest
-	if window.Len() > MaxInlineLength+2 {
-		window = rest.Slice(0, MaxInlineLength+2)
-	}
-	i := window.IndexByte('\n')
-	if i < 0 {
-		if window.Len() > MaxInlineLength+1 {
-			return Value{}, fmt.Errorf("%w: inline command over %d bytes", protocol.ErrMessageTooLarge, MaxInlineLength)
-		}
-		return Value{}, protocol.ErrIncomplete
-	}
-	line := rest.Slice(0, i)
-	if n := line.Len(); n > 0 {
-		var last [1]byte
-		line.Slice(n-1, n).CopyTo(last[:])
-		if last[0] == '\r' {
-			line = line.Slice(0, n-1)
-		}
-	}
-	if line.Len() > MaxInlineLength {
-		return Value{}, fmt.Errorf("%w: inline command over %d bytes", protocol.ErrMessageTooLarge, MaxInlineLength)
-	}
-	c.Advance(i + 1)
-	v := Value{Kind: Inline, Data: line}
-	w := reader.NewCursor(line)
-	for {
-		w.SkipPastAny(blanks)
-		if w.End() {
-			break
-		}
-		v.Len++
-		if _, ok := w.ReadToAny(blanks, false); !ok {
-			break
-		}
-	}
-	return v, nil
-}
-
-// readLine reads the rest of a line ended by CRLF, which may hold no CR or
-// LF.
-func readLine(c *reader.Cursor) (pipe.Sequence, error) {
-	at := c.Consumed()
-	line, ok := c.ReadTo('\r', true)
-	if !ok {
-		return pipe.Sequence{}, protocol.ErrIncomplete
-	}
-	b, err := c.ReadByte()
-	if err != nil {
-		return pipe.Sequence{}, protocol.ErrIncomplete
-	}
-	if b != '\n' {
-		return pipe.Sequence{}, fmt.Errorf("%w: CR without LF at byte %d", ErrProtocol, c.Consumed()-2)
-	}
-	if i := line.IndexByte('\n'); i >= 0 {
-		return pipe.Sequence{}, fmt.Errorf("%w: LF in a line at byte %d", ErrProtocol, at+i)
-	}
-	return line, nil
-}
-
-// readCRLF reads the CRLF that ends a bulk.
-func readCRLF(c *reader.Cursor) error {
-	at := c.Consumed()
-	for _, want := range [2]byte{'\r', '\n'} {
-		b, err := c.ReadByte()
-		if err != nil {
-			return protocol.ErrIncomplete
-		}
-		if b != want {
-			return fmt.Errorf("%w: missing CRLF after the bulk at byte %d", ErrProtocol, at)
-		}
-	}
-	return nil
-}
-
-// readInt reads a decimal integer ended by CRLF: an optional sign ("+"
-// only if plus) and 1..19 digits.
-func readInt(c *reader.Cursor, plus bool) (int64, error) {
-	at := c.Consumed()
-	b, err := c.ReadByte()
-	if err != nil {
-		return 0, protocol.ErrIncomplete
-	}
-	neg := b == '-'
-	if neg || plus && b == '+' {
-		if b, err = c.ReadByte(); err != nil {
-			return 0, protocol.ErrIncomplete
-		}
-	}
-	var n uint64
-	digits := 0
-	for ; b >= '0' && b <= '9'; digits++ {
-		if digits == maxIntDigits {
-			return 0, fmt.Errorf("%w: integer too long at byte %d", ErrProtocol, at)
-		}
-		n = n*10 + uint64(b-'0')
-		if b, err = c.ReadByte(); err != nil {
-			return 0, protocol.ErrIncomplete
-		}
-	}
-	switch {
-	case digits == 0 || b != '\r':
-		return 0, fmt.Errorf("%w: non-digit %q in an integer at byte %d", ErrProtocol, b, c.Consumed()-1)
-	case neg && n > 1<<63 || !neg && n > math.MaxInt64:
-		return 0, fmt.Errorf("%w: integer overflows 64 bits at byte %d", ErrProtocol, at)
-	}
-	if b, err = c.ReadByte(); err != nil {
-		return 0, protocol.ErrIncomplete
-	}
-	if b != '\n' {
-		return 0, fmt.Errorf("%w: CR without LF at byte %d", ErrProtocol, c.Consumed()-2)
-	}
-	if neg {
-		return -int64(n), nil
-	}
-	return int64(n), nil
-}
-
-// parseDouble parses the text of a Double.
-func parseDouble(s pipe.Sequence) (float64, bool) {
-	var buf [maxDoubleLength]byte
-	n := s.Len()
-	if n == 0 || n > maxDoubleLength {
-		return 0, false
-	}
-	b := buf[:s.CopyTo(buf[:])]
-	switch string(b) {
-	case "inf", "+inf":
-		return math.Inf(1), true
-	case "-inf":
-		return math.Inf(-1), true
-	case "nan", "-nan":
-		return math.NaN(), true
-	}
-	for _, x := range b {
-		if !(x >= '0' && x <= '9' || x == '-' || x == '+' || x == '.' || x == 'e' || x == 'E') {
-			return 0, false
-		}
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	return f, err == nil || errors.Is(err, strconv.ErrRange)
-}
-
-// isBigNumber reports whether s is an optional sign and one or more digits.
-func isBigNumber(s pipe.Sequence) bool {
-	c := reader.NewCursor(s)
-	if b, ok := c.Peek(); ok && (b == '-' || b == '+') {
-		c.Advance(1)
-	}
-	if c.End() {
-		return false
-	}
-	c.SkipPastAny(digits)
-	return c.End()
-}
-
-var digits = []byte("0123456789")
 
 var _ protocol.MessageReader[Value] = Codec{}
