@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/duplex"
+	"github.com/f2bac256/bedrock/pipe"
+	"github.com/f2bac256/bedrock/protocol"
+	"github.com/f2bac256/bedrock/protocol/resp"
+	"github.com/f2bac256/bedrock/transports/auto"
+	"github.com/f2bac256/bedrock/transports/socket"
+	"github.com/f2bac256/bedrock/writer"
+)
+
+// Limits on what a client may send.
+const (
+	// maxBulk bounds one argument.
+	maxBulk = 64 << 20
+	// maxCommand bounds one command, framing included.
+	maxCommand = maxBulk + 1<<20
+)
+
+// codec reads commands: arrays of bulk strings, or inline commands.
+var codec = resp.Codec{Inline: true, MaxBulkLength: maxBulk}
+
+// errProtocol is returned (wrapped) by session.run when the client sent
+// something that is not a command; the client was told so before.
+var errProtocol = errors.New("redisserver: protocol error")
+
+// Handler serves Redis clients from one Store: it is the conn.Handler of
+// the server.
+type Handler struct {
+	store  *Store
+	logger *slog.Logger
+	ids    atomic.Int64 // client ids, as HELLO reports them
+}
+
+// NewHandler returns a Handler serving store. Connections that end with an
+// error are logged to logger at debug level.
+func NewHandler(store *Store, logger *slog.Logger) *Handler {
+	return &Handler{store: store, logger: logger}
+}
+
+// ServeConn serves one client through c's Pipe view until it quits, closes
+// the connection, sends something that is not a command, or ctx is done.
+func (h *Handler) ServeConn(ctx context.Context, c conn.Connection) {
+	p, err := c.Pipe()
+	if err != nil {
+		h.logger.Debug("redisserver: no pipe view", "remote", c.RemoteAddr(), "err", err)
+		return
+	}
+	if err := h.Serve(ctx, p); err != nil {
+		h.logger.Debug("redisserver: connection ended", "remote", c.RemoteAddr(), "err", err)
+	}
+}
+
+// Serve serves one client over p. It returns nil when the client quit or
+// closed its side, and otherwise why it stopped: an error wrapping
+// errProtocol for malformed input, ctx.Err(), or an error of the pipe.
+func (h *Handler) Serve(ctx context.Context, p duplex.Pipe) error {
+	s := &session{
+		store: h.store,
+		in:    protocol.NewReader[resp.Value](p.Input(), codec, protocol.ReaderOptions{MaxMessageSize: maxCommand}),
+		out:   p.Output(),
+		proto: 2,
+		id:    h.ids.Add(1),
+	}
+	s.w = writer.NewCursor(s.out)
+	return s.run(ctx)
+}
+
+// session is the state of one client connection.
+type session struct {
+	store *Store
+	in    *protocol.Reader[resp.Value]
+	out   pipe.Writer
+	w     writer.Cursor // the replies, written into out's memory
+	proto int           // the RESP version of the replies: 2 or 3
+	id    int64
+	quit  bool // QUIT was received: stop once the reply is sent
+
+	args    [][]byte // the arguments of the current command
+	scratch []byte   // arguments that straddled two segments, made contiguous
+	val     []byte   // a value copied out of the store
+}
+
+// run reads commands and answers them. Every command already buffered is
+// answered before the replies are flushed, once, and run waits for more
+// input: a pipelined batch costs one read and one flush. (A batch whose
+// replies pass maxPending is flushed on the way, to bound the memory it
+// holds.)
+func (s *session) run(ctx context.Context) error {
+	for {
+		v, err := s.in.Read(ctx)
+		for n := 1; err == nil; n++ {
+			err = s.execute(v)
+			s.in.Advance()
+			if err != nil || s.quit {
+				break
+			}
+			if n%checkEvery == 0 {
+				s.w.Commit()
+				if s.out.UnflushedBytes() > maxPending {
+					if err = s.flush(ctx); err != nil {
+						break
+					}
+				}
+			}
+			var ok bool
+			if v, ok, err = s.in.TryRead(); !ok && err == nil {
+				break // nothing more is buffered: flush
+			}
+		}
+		if err != nil {
+			err = s.parseError(err)
+		}
+		if ferr := s.flush(ctx); ferr != nil && err == nil {
+			err = ferr
+		}
+		switch {
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return err
+		case s.quit:
+			return nil
+		}
+	}
+}
+
+// Within a batch, every checkEvery commands, the replies are flushed if
+// they hold more than maxPending bytes.
+const (
+	checkEvery = 64
+	maxPending = 256 << 10
+)
+
+// flush sends the replies written so far.
+func (s *session) flush(ctx context.Context) error {
+	s.w.Commit()
+	if s.out.UnflushedBytes() == 0 {
+		return nil
+	}
+	_, err := s.out.Flush(ctx)
+	return err
+}
+
+// parseError tells the client about malformed input, when err is a
+// protocol.ParseError, and returns the error that ends the session.
+func (s *session) parseError(err error) error {
+	var perr *protocol.ParseError
+	if !errors.As(err, &perr) {
+		return err
+	}
+	msg := strings.TrimPrefix(perr.Err.Error(), "resp: protocol error: ")
+	return s.protocolError(strings.TrimPrefix(msg, "protocol: "))
+}
+
+// protocolError tells the client that its input is malformed, as Redis
+// does before it closes the connection, and returns the error that ends
+// the session.
+func (s *session) protocolError(msg string) error {
+	resp.AppendError(&s.w, "ERR Protocol error: "+msg)
+	return fmt.Errorf("%w: %s", errProtocol, msg)
+}
+
+// execute answers the command v. It returns an error wrapping errProtocol
+// (the client was told) when v is not a command.
+func (s *session) execute(v resp.Value) error {
+	if v.Kind != resp.Array && v.Kind != resp.Inline {
+		return s.protocolError("expected an array of bulk strings, got " + v.Kind.String())
+	}
+	s.args, s.scratch = s.args[:0], s.scratch[:0]
+	it := v.Elements()
+	for e, ok := it.Next(); ok; e, ok = it.Next() {
+		if e.Kind != resp.BulkString || e.Null {
+			return s.protocolError("expected a bulk string argument, got " + e.Kind.String())
+		}
+		s.args = append(s.args, s.contiguous(e.Data))
+	}
+	if len(s.args) == 0 {
+		return nil // an empty command is ignored, as Redis ignores it
+	}
+	s.dispatch()
+	return nil
+}
+
+// contiguous returns d as one slice: the input's memory when d lies in
+// one segment, a copy in scratch otherwise. Either is valid until the
+// command is answered.
+func (s *session) contiguous(d pipe.Sequence) []byte {
+	if d.IsSingleSegment() {
+		return d.First()
+	}
+	n := int(d.Len())
+	if cap(s.scratch)-len(s.scratch) < n {
+		// A new array: the arguments already in the old one stay valid.
+		s.scratch = make([]byte, 0, max(2*cap(s.scratch), n, 4096))
+	}
+	at := len(s.scratch)
+	s.scratch = s.scratch[:at+n]
+	d.CopyTo(s.scratch[at:])
+	return s.scratch[at : at+n : at+n]
+}
+
+// The replies whose form depends on the RESP version.
+
+// null writes the null bulk string, or RESP3's null.
+func (s *session) null() {
+	if s.proto == 3 {
+		resp.AppendNull3(&s.w)
+	} else {
+		resp.AppendNull(&s.w)
+	}
+}
+
+// mapHeader writes the header of a map of n pairs, a flat array of 2n
+// elements in RESP2.
+func (s *session) mapHeader(n int) {
+	if s.proto == 3 {
+		resp.AppendMapHeader(&s.w, n)
+	} else {
+		resp.AppendArrayHeader(&s.w, 2*n)
+	}
+}
+
+// shutdownTimeout bounds the graceful shutdown: connections still open
+// after it are aborted.
+const shutdownTimeout = 5 * time.Second
+
+// factory returns the transport named transport: "auto" (the platform's
+// default, netpoll on Linux) or "socket" (the standard library's sockets).
+func factory(transport string) (conn.Factory, string, error) {
+	switch transport {
+	case "auto":
+		return auto.Factory(), auto.Name, nil
+	case "socket":
+		return &socket.Factory{}, "socket", nil
+	}
+	return nil, "", fmt.Errorf("redisserver: unknown transport %q (want auto or socket)", transport)
+}
+
+// run serves Redis clients on addr over transport until ctx is done, then
+// shuts down gracefully: it stops accepting, lets every connection finish
+// the command it is running, and aborts the connections still open after
+// shutdownTimeout. ready, if not nil, is called with the address listened
+// on once the server accepts connections.
+func run(ctx context.Context, addr, transport string, logger *slog.Logger, ready func(net.Addr)) error {
+	f, name, err := factory(transport)
+	if err != nil {
+		return err
+	}
+	tcp, err := net.ResolveTCPAddr("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("redisserver: address %q: %w", addr, err)
+	}
+	l, err := f.Bind(ctx, tcp, conn.Properties{})
+	if err != nil {
+		return err
+	}
+	srv := &conn.Server{Handler: NewHandler(newStore(), logger), Logger: logger}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	logger.Info("redisserver: listening", "addr", l.Addr().String(), "transport", name)
+	if ready != nil {
+		ready(l.Addr())
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("redisserver: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	<-served
+	return err
+}
