@@ -24,10 +24,10 @@ func TestMain(m *testing.M) {
 // TestEchoImplementations runs a few pipelined messages through every
 // server and checks every echoed byte.
 func TestEchoImplementations(t *testing.T) {
-	names := []string{"bedrock-socket", "net-bufio"}
+	names := []string{"bedrock-socket", "bedrock-socket-input", "net-bufio"}
 	if (runtime.GOOS == "linux" || runtime.GOOS == "darwin") &&
 		(runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") {
-		names = append(names, "bedrock-netpoll", "raw-netpoll")
+		names = append(names, "bedrock-netpoll", "bedrock-netpoll-input", "raw-netpoll")
 	}
 	require.Len(t, echo.Impls(), len(names))
 	for _, name := range names {

@@ -16,6 +16,9 @@ func init() {
 	register(Impl{Name: "bedrock-netpoll", Start: func() (Server, error) {
 		return StartBedrock(&bnetpoll.Factory{})
 	}})
+	register(Impl{Name: "bedrock-netpoll-input", Start: func() (Server, error) {
+		return StartInput(&bnetpoll.Factory{})
+	}})
 	register(Impl{Name: "raw-netpoll", Start: StartRawNetpoll})
 }
 
