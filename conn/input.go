@@ -11,6 +11,8 @@ import (
 
 // InputHandler serves a connection one burst of input at a time, where a
 // Handler serves it from start to end on a goroutine of its own.
+// Server.NewInput returns the InputHandler of each connection, which keeps
+// the connection's state (a protocol.Reader, a session) between calls.
 //
 // ServeInput is called when the connection's Pipe view has input it has not
 // examined, and once more when its input ended (the peer closed it, or it

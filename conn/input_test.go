@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,7 +24,7 @@ import (
 var lineEcho = conntest.LineEcho
 
 func TestInputHandlerServes(t *testing.T) {
-	s := &conn.Server{InputHandler: lineEcho}
+	s := &conn.Server{NewInput: conntest.Input(lineEcho)}
 	f, l, served := serve(t, s)
 	var wg sync.WaitGroup
 	for i := range 10 {
@@ -57,13 +59,13 @@ func TestInputHandlerServes(t *testing.T) {
 
 func TestInputHandlerSeesTheEnd(t *testing.T) {
 	ended := make(chan struct{})
-	s := &conn.Server{InputHandler: conn.InputHandlerFunc(func(ctx context.Context, c conn.Connection, p duplex.Pipe) error {
+	s := &conn.Server{NewInput: conntest.Input(conn.InputHandlerFunc(func(ctx context.Context, c conn.Connection, p duplex.Pipe) error {
 		err := lineEcho(ctx, c, p)
 		if errors.Is(err, io.EOF) {
 			close(ended)
 		}
 		return err
-	})}
+	}))}
 	f, l, _ := serve(t, s)
 	c, rw := dial(t, f, l)
 	_, err := io.WriteString(rw, "last\n")
@@ -77,7 +79,7 @@ func TestInputHandlerSeesTheEnd(t *testing.T) {
 }
 
 func TestInputHandlerShutdownEndsIdleConnections(t *testing.T) {
-	s := &conn.Server{InputHandler: lineEcho}
+	s := &conn.Server{NewInput: conntest.Input(lineEcho)}
 	f, l, _ := serve(t, s)
 	c, rw := dial(t, f, l)
 	defer c.Close()
@@ -94,7 +96,7 @@ func TestInputHandlerShutdownEndsIdleConnections(t *testing.T) {
 
 func TestPanickingInputHandlerDoesNotStopTheServer(t *testing.T) {
 	logger, logs := testkit.NewLogger(slog.LevelInfo)
-	s := &conn.Server{InputHandler: lineEcho, Logger: logger}
+	s := &conn.Server{NewInput: conntest.Input(lineEcho), Logger: logger}
 	f, l, _ := serve(t, s)
 	c, rw := dial(t, f, l)
 	defer c.Close()
@@ -117,13 +119,65 @@ func TestPanickingInputHandlerDoesNotStopTheServer(t *testing.T) {
 func TestServerNeedsOneHandler(t *testing.T) {
 	for name, s := range map[string]*conn.Server{
 		"none": {},
-		"both": {Handler: echo, InputHandler: lineEcho},
+		"both": {Handler: echo, NewInput: conntest.Input(lineEcho)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, _, served := serve(t, s)
 			err := <-served
 			require.Error(t, err)
-			assert.Contains(t, err.Error(), "exactly one of Handler and InputHandler")
+			assert.Contains(t, err.Error(), "exactly one of Handler and NewInput")
 		})
 	}
+}
+
+// lineCounter answers each whole line with how many lines its connection
+// sent so far: state of its own per connection.
+type lineCounter struct{ lines int }
+
+func (lc *lineCounter) ServeInput(ctx context.Context, c conn.Connection, p duplex.Pipe) error {
+	res, ok, err := p.Input().TryRead()
+	if err != nil || !ok {
+		return err
+	}
+	consumed := res.Buffer.Start()
+	for {
+		i := res.Buffer.SliceFrom(consumed).IndexByte('\n')
+		if i < 0 {
+			break
+		}
+		consumed = res.Buffer.SliceFrom(consumed).PositionAt(int64(i + 1))
+		lc.lines++
+		fmt.Fprintf(p.Output(), "%d\n", lc.lines)
+	}
+	p.Input().AdvanceTo(consumed, res.Buffer.End())
+	if _, err := p.Output().Flush(ctx); err != nil {
+		return err
+	}
+	if res.Completed {
+		return io.EOF
+	}
+	return nil
+}
+
+func TestNewInputGivesEachConnectionItsState(t *testing.T) {
+	var made atomic.Int32
+	s := &conn.Server{NewInput: func(conn.Connection) conn.InputHandler {
+		made.Add(1)
+		return &lineCounter{}
+	}}
+	f, l, _ := serve(t, s)
+	for range 3 {
+		c, rw := dial(t, f, l)
+		r := bufio.NewReader(rw)
+		for want := 1; want <= 3; want++ {
+			_, err := io.WriteString(rw, "x\n")
+			require.NoError(t, err)
+			got, err := r.ReadString('\n')
+			require.NoError(t, err)
+			assert.Equal(t, fmt.Sprintf("%d\n", want), got)
+		}
+		require.NoError(t, c.Close())
+	}
+	require.NoError(t, s.Shutdown(testkit.Context(t)))
+	assert.EqualValues(t, 3, made.Load())
 }

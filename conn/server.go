@@ -33,17 +33,17 @@ func (f HandlerFunc) ServeConn(ctx context.Context, c Connection) { f(ctx, c) }
 type Middleware func(Handler) Handler
 
 // Server serves connections accepted from Listeners, each on its own
-// goroutine, like http.Server does requests, or, with an InputHandler,
-// one burst of input at a time (see InputHandler). The zero value needs
-// only a Handler or an InputHandler.
+// goroutine, like http.Server does requests, or, with NewInput's
+// InputHandlers, one burst of input at a time (see InputHandler). The zero
+// value needs only a Handler or NewInput.
 type Server struct {
 	// Handler serves each connection.
 	Handler Handler
-	// InputHandler serves each connection instead of Handler, which must
-	// then be nil.
-	InputHandler InputHandler
+	// NewInput, set instead of Handler, returns the InputHandler that
+	// serves c: one per connection holding its state, or one shared.
+	NewInput func(c Connection) InputHandler
 	// Middleware wraps Handler, the first element outermost; it does not
-	// apply to InputHandler.
+	// apply to NewInput's handlers.
 	Middleware []Middleware
 	// Logger receives handler panics and accept errors; nil means
 	// slog.Default().
@@ -95,8 +95,8 @@ func (s *Server) Serve(l Listener) error {
 		l.Close()
 	}()
 
-	if (s.Handler == nil) == (s.InputHandler == nil) {
-		return errors.New("conn: Server needs exactly one of Handler and InputHandler")
+	if (s.Handler == nil) == (s.NewInput == nil) {
+		return errors.New("conn: Server needs exactly one of Handler and NewInput")
 	}
 	h := s.Handler
 	for i := len(s.Middleware) - 1; i >= 0; i-- {
@@ -147,7 +147,7 @@ func (s *Server) start(h Handler, c Connection) {
 	// ServeInput call in progress is let finish (its context ends when
 	// Shutdown gives up, or with Close).
 	parent := s.ctx
-	if s.InputHandler != nil {
+	if s.NewInput != nil {
 		parent = context.WithoutCancel(s.ctx)
 	}
 	ctx, cancel := context.WithCancel(parent)
@@ -162,8 +162,8 @@ func (s *Server) start(h Handler, c Connection) {
 	s.conns[sc] = struct{}{}
 	s.handlers.Add(1)
 	s.mu.Unlock()
-	if s.InputHandler != nil {
-		s.startInput(ctx, sc, s.InputHandler)
+	if s.NewInput != nil {
+		s.startInput(ctx, sc, s.NewInput(c))
 		return
 	}
 	go func() {

@@ -33,7 +33,7 @@ func StartInput(f conn.Factory) (Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &inputServer{s: &conn.Server{InputHandler: conn.InputHandlerFunc(HandleInput)}, l: l, served: make(chan error, 1)}
+	s := &inputServer{s: &conn.Server{NewInput: func(conn.Connection) conn.InputHandler { return conn.InputHandlerFunc(HandleInput) }}, l: l, served: make(chan error, 1)}
 	go func() { s.served <- s.s.Serve(l) }()
 	return s, nil
 }

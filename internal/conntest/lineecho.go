@@ -55,3 +55,8 @@ var LineEcho = conn.InputHandlerFunc(func(ctx context.Context, c conn.Connection
 		}
 	}
 })
+
+// Input returns a conn.Server NewInput that serves every connection with h.
+func Input(h conn.InputHandler) func(conn.Connection) conn.InputHandler {
+	return func(conn.Connection) conn.InputHandler { return h }
+}

@@ -29,7 +29,7 @@ func serveInput(t *testing.T, h conn.InputHandler) (*conn.Server, net.Addr) {
 	var f Factory
 	l, err := f.Bind(testkit.Context(t), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, conn.Properties{})
 	require.NoError(t, err)
-	s := &conn.Server{InputHandler: h}
+	s := &conn.Server{NewInput: conntest.Input(h)}
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(l) }()
 	t.Cleanup(func() {
