@@ -67,6 +67,47 @@ func (h *Handler) ServeConn(ctx context.Context, c conn.Connection) {
 // closed its side, and otherwise why it stopped: an error wrapping
 // errProtocol for malformed input, ctx.Err(), or an error of the pipe.
 func (h *Handler) Serve(ctx context.Context, p duplex.Pipe) error {
+	return h.newSession(p).run(ctx)
+}
+
+// NewInput returns the conn.InputHandler of one connection, for a
+// conn.Server's NewInput: on transports/netpoll the connection is then
+// served from netpoll's callbacks, with no goroutine of its own while it
+// waits for commands.
+func (h *Handler) NewInput(c conn.Connection) conn.InputHandler {
+	return &inputSession{h: h}
+}
+
+// inputSession is the conn.InputHandler of one connection; its session is
+// made on the first call, when the Pipe view is known.
+type inputSession struct {
+	h *Handler
+	s *session
+}
+
+// ServeInput answers the commands buffered, flushes once, and returns
+// without waiting for more.
+func (is *inputSession) ServeInput(ctx context.Context, c conn.Connection, p duplex.Pipe) error {
+	if is.s == nil {
+		is.s = is.h.newSession(p)
+	}
+	v, ok, err := is.s.in.TryRead()
+	if !ok && err == nil {
+		return nil
+	}
+	if err = is.s.batch(ctx, v, err); err == nil && is.s.quit {
+		err = errQuit
+	}
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, errQuit) {
+		is.h.logger.Debug("redisserver: connection ended", "remote", c.RemoteAddr(), "err", err)
+	}
+	return err
+}
+
+// errQuit ends a connection whose client sent QUIT.
+var errQuit = errors.New("redisserver: quit")
+
+func (h *Handler) newSession(p duplex.Pipe) *session {
 	s := &session{
 		store: h.store,
 		in:    protocol.NewReader[resp.Value](p.Input(), codec, protocol.ReaderOptions{MaxMessageSize: maxCommand}),
@@ -75,10 +116,9 @@ func (h *Handler) Serve(ctx context.Context, p duplex.Pipe) error {
 		id:    h.ids.Add(1),
 	}
 	s.w = writer.NewCursor(s.out)
-	return s.run(ctx)
+	return s
 }
 
-// session is the state of one client connection.
 type session struct {
 	store *Store
 	in    *protocol.Reader[resp.Value]
@@ -93,39 +133,12 @@ type session struct {
 	val     []byte   // a value copied out of the store
 }
 
-// run reads commands and answers them. Every command already buffered is
-// answered before the replies are flushed, once, and run waits for more
-// input: a pipelined batch costs one read and one flush. (A batch whose
-// replies pass maxPending is flushed on the way, to bound the memory it
-// holds.)
+// run reads commands and answers them, a batch at a time, waiting for
+// input between batches.
 func (s *session) run(ctx context.Context) error {
 	for {
 		v, err := s.in.Read(ctx)
-		for n := 1; err == nil; n++ {
-			err = s.execute(v)
-			s.in.Advance()
-			if err != nil || s.quit {
-				break
-			}
-			if n%checkEvery == 0 {
-				s.w.Commit()
-				if s.out.UnflushedBytes() > maxPending {
-					if err = s.flush(ctx); err != nil {
-						break
-					}
-				}
-			}
-			var ok bool
-			if v, ok, err = s.in.TryRead(); !ok && err == nil {
-				break // nothing more is buffered: flush
-			}
-		}
-		if err != nil {
-			err = s.parseError(err)
-		}
-		if ferr := s.flush(ctx); ferr != nil && err == nil {
-			err = ferr
-		}
+		err = s.batch(ctx, v, err)
 		switch {
 		case errors.Is(err, io.EOF):
 			return nil
@@ -135,6 +148,39 @@ func (s *session) run(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// batch answers v (or reports err, what reading it returned) and every
+// command already buffered after it, then flushes the replies, once: a
+// pipelined batch costs one read and one flush. (A batch whose replies
+// pass maxPending is flushed on the way, to bound the memory it holds.)
+func (s *session) batch(ctx context.Context, v resp.Value, err error) error {
+	for n := 1; err == nil; n++ {
+		err = s.execute(v)
+		s.in.Advance()
+		if err != nil || s.quit {
+			break
+		}
+		if n%checkEvery == 0 {
+			s.w.Commit()
+			if s.out.UnflushedBytes() > maxPending {
+				if err = s.flush(ctx); err != nil {
+					break
+				}
+			}
+		}
+		var ok bool
+		if v, ok, err = s.in.TryRead(); !ok && err == nil {
+			break // nothing more is buffered: flush
+		}
+	}
+	if err != nil {
+		err = s.parseError(err)
+	}
+	if ferr := s.flush(ctx); ferr != nil && err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // Within a batch, every checkEvery commands, the replies are flushed if
@@ -267,7 +313,7 @@ func run(ctx context.Context, addr, transport string, logger *slog.Logger, ready
 	if err != nil {
 		return err
 	}
-	srv := &conn.Server{Handler: NewHandler(newStore(), logger), Logger: logger}
+	srv := &conn.Server{NewInput: NewHandler(newStore(), logger).NewInput, Logger: logger}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	logger.Info("redisserver: listening", "addr", l.Addr().String(), "transport", name)
