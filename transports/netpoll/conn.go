@@ -25,6 +25,7 @@ type npConn struct {
 	fd            int // the socket, used only while !closed, under mu
 	out           output
 
+	fdMu       sync.Mutex  // held while writing to fd directly
 	userClosed atomic.Bool // we closed (or aborted) nc ourselves
 	takeMu     sync.Mutex  // serializes take
 	closeOnce  sync.Once
@@ -251,6 +252,10 @@ func (s *npConn) onClose(netpoll.Connection) error {
 	wakeUp(s.wake)
 	notify := s.notify != nil
 	s.mu.Unlock()
+	// A direct write in progress finishes before netpoll closes fd; later
+	// ones see closed.
+	s.fdMu.Lock()
+	s.fdMu.Unlock()
 	if notify {
 		go s.dispatch() // not on netpoll's poller, which may run onClose
 	}

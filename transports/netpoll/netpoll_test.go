@@ -449,3 +449,35 @@ func TestListenerCloseLeavesConnectionsOpen(t *testing.T) {
 	send(t, sp.Output(), []byte("z"))
 	assert.Equal(t, "z", string(readN(t, cp.Input(), 1)), "and writes")
 }
+
+// TestFlushToSlowPeer: a flush larger than the socket's buffers sends what
+// the kernel takes at once and the rest as the peer drains it; Flush waits
+// until then, and every byte arrives in order. (The peer is a net.Conn: a
+// netpoll peer would read everything at once, netpoll reads without bound.)
+func TestFlushToSlowPeer(t *testing.T) {
+	var f Factory
+	l := bind(t, &f, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	peer, err := net.Dial("tcp", l.Addr().String())
+	require.NoError(t, err)
+	defer peer.Close()
+	s, err := l.Accept(testkit.Context(t))
+	require.NoError(t, err)
+	defer s.Abort(nil)
+	sp, err := s.Pipe()
+	require.NoError(t, err)
+
+	msg := testkit.RandomBytes(16<<20, 3)
+	var ferr error
+	flushed := testkit.Async(func() {
+		if _, ferr = sp.Output().Write(msg); ferr == nil {
+			_, ferr = sp.Output().Flush(testkit.Context(t))
+		}
+	})
+	testkit.RequireBlocked(t, flushed)
+	got := make([]byte, len(msg))
+	_, err = io.ReadFull(peer, got)
+	require.NoError(t, err)
+	testkit.RequireDone(t, flushed)
+	require.NoError(t, ferr)
+	assert.True(t, bytes.Equal(msg, got), "16 MiB arrive intact")
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"syscall"
 
 	"github.com/f2bac256/bedrock/pipe"
 )
@@ -23,6 +24,7 @@ type output struct {
 	cancel bool // CancelPendingFlush for the current or next Flush
 	done   bool // Complete was called
 	err    error
+	iov    []syscall.Iovec // send's scratch
 }
 
 func (o *output) init(s *npConn) {
@@ -86,8 +88,9 @@ func (o *output) Flush(ctx context.Context) (pipe.FlushResult, error) {
 	return pipe.FlushResult{Canceled: canceled}, nil
 }
 
-// send copies the committed bytes into netpoll's output buffer and flushes
-// it. Only the goroutine that set busy calls it.
+// send writes the committed bytes to the socket, and what it did not take
+// at once through netpoll's output buffer, waiting until the kernel took
+// them. Only the goroutine that set busy calls it.
 func (o *output) send() (err error) {
 	o.pw.Flush(context.Background()) // never waits: the pipe is unbounded
 	res, ok, rerr := o.pr.TryRead()
@@ -100,17 +103,36 @@ func (o *output) send() (err error) {
 		return nil
 	}
 	s := o.s
-	s.mu.Lock()
-	switch {
-	case s.abortErr != nil:
-		s.mu.Unlock()
-		return s.abortErr
-	case s.closed:
-		s.mu.Unlock()
-		return fmt.Errorf("netpoll: flush: %w", errClosed)
+	// First the pipe's memory straight to the socket, one writev, no copy:
+	// usually the kernel takes it all. The write holds fdMu, not mu, so
+	// that bytes arriving meanwhile are taken without waiting for it;
+	// onClose waits for fdMu before netpoll closes the socket: fd is the
+	// connection's.
+	s.fdMu.Lock()
+	if err := s.sendableErr(); err != nil {
+		s.fdMu.Unlock()
+		return err
 	}
-	// netpoll frees its buffers in its close callback, which waits for mu:
-	// they cannot go away during the copy.
+	if s.fd >= 0 {
+		n, err := writev(s.fd, seq, &o.iov)
+		if err != nil {
+			s.fdMu.Unlock()
+			return fmt.Errorf("netpoll: flush: %w", err)
+		}
+		seq = seq.SliceFrom(seq.PositionAt(n))
+	}
+	s.fdMu.Unlock()
+	if seq.IsEmpty() {
+		return nil
+	}
+	s.mu.Lock()
+	if err := s.sendableErrLocked(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	// The rest waits for the socket to drain: netpoll's output buffer and
+	// Flush do that. netpoll frees its buffers in its close callback, which
+	// waits for mu: they cannot go away during the copy.
 	w := s.nc.Writer()
 	buf, merr := w.Malloc(int(seq.Len()))
 	if merr == nil {
@@ -179,4 +201,21 @@ func (o *output) abort(err error) {
 		o.err = err
 	}
 	o.mu.Unlock()
+}
+
+// sendableErr is why nothing can be sent any more, or nil.
+func (s *npConn) sendableErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sendableErrLocked()
+}
+
+func (s *npConn) sendableErrLocked() error {
+	switch {
+	case s.abortErr != nil:
+		return s.abortErr
+	case s.closed:
+		return fmt.Errorf("netpoll: flush: %w", errClosed)
+	}
+	return nil
 }
