@@ -109,10 +109,15 @@ func (s *Server) startInput(ctx context.Context, sc *served, h InputHandler) {
 		}
 		sc.mu.Unlock()
 		if done {
-			if err != errPanicked {
-				c.Close()
-			}
-			sc.finish()
+			// Not on the transport's goroutine: a graceful close may wait
+			// for the peer (a lingering close), which the transport may
+			// only report once this call returned.
+			go func() {
+				if err != errPanicked {
+					c.Close()
+				}
+				sc.finish()
+			}()
 		}
 	})
 }
@@ -180,7 +185,9 @@ func (sc *served) stopIdle() {
 	}
 	sc.mu.Unlock()
 	if idle {
-		sc.c.Close()
-		sc.finish()
+		go func() {
+			sc.c.Close()
+			sc.finish()
+		}()
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/cloudwego/netpoll"
 	"github.com/f2bac256/bedrock/conn"
@@ -25,9 +26,11 @@ type npConn struct {
 	fd            int // the socket, used only while !closed, under mu
 	out           output
 
-	fdMu       sync.Mutex  // held while writing to fd directly
-	userClosed atomic.Bool // we closed (or aborted) nc ourselves
-	takeMu     sync.Mutex  // serializes take
+	fdMu       sync.Mutex    // held while writing to fd directly
+	peerDone   chan struct{} // closed when netpoll closed nc (set with closed)
+	lingerFor  time.Duration // how long close waits for the peer's end
+	userClosed atomic.Bool   // we closed (or aborted) nc ourselves
+	takeMu     sync.Mutex    // serializes take
 	closeOnce  sync.Once
 
 	mu         sync.Mutex
@@ -59,8 +62,8 @@ type npConn struct {
 // takeHook, set by tests only, sees the memory netpoll hands over.
 var takeHook atomic.Pointer[func(bs [][]byte)]
 
-func newConn(nc netpoll.Connection, local, remote net.Addr) *npConn {
-	s := &npConn{nc: nc, local: local, remote: remote, wake: make(chan struct{}, 1), fd: -1}
+func newConn(nc netpoll.Connection, local, remote net.Addr, lingerFor time.Duration) *npConn {
+	s := &npConn{nc: nc, local: local, remote: remote, wake: make(chan struct{}, 1), peerDone: make(chan struct{}), lingerFor: lingerFor, fd: -1}
 	s.release = s.releaseOldest
 	if f, ok := nc.(interface{ Fd() int }); ok {
 		s.fd = f.Fd()
@@ -245,6 +248,9 @@ func (s *npConn) onClose(netpoll.Connection) error {
 	if !s.userClosed.Load() && s.fd >= 0 {
 		end = resetError(s.fd)
 	}
+	if !s.closed {
+		close(s.peerDone)
+	}
 	s.closed = true
 	if s.endErr == nil {
 		s.endErr = end
@@ -265,9 +271,39 @@ func (s *npConn) onClose(netpoll.Connection) error {
 // close closes nc once, as the connection's Release.
 func (s *npConn) close() {
 	s.closeOnce.Do(func() {
+		s.linger()
 		s.userClosed.Store(true)
 		closeQuietly(s.nc)
 	})
+}
+
+// linger waits, at most s.lingerFor, for the peer to close its side,
+// discarding what it still sends, unless the connection was aborted or
+// is closed already. Closing a socket with unread input makes the kernel
+// send a reset, and a reset makes the peer's kernel drop what it received
+// and its application did not read yet: the last bytes written before
+// Close would be lost. (net/http lingers for the same reason.)
+func (s *npConn) linger() {
+	s.mu.Lock()
+	skip := s.abortErr != nil || s.closed || s.lingerFor <= 0
+	if !skip && !s.readerDone {
+		s.readerDone, s.reading = true, false // discard input from now on
+		s.chain.Release()
+		wakeUp(s.wake)
+	}
+	s.mu.Unlock()
+	if skip {
+		return
+	}
+	if err := s.shutdownWrite(); err != nil {
+		return
+	}
+	t := time.NewTimer(s.lingerFor)
+	defer t.Stop()
+	select {
+	case <-s.peerDone:
+	case <-t.C:
+	}
 }
 
 // abort tears the connection down at once: a reset for TCP.

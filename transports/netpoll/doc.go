@@ -47,8 +47,10 @@
 //
 // # Connections and listeners
 //
-// Close flushes, half-closes and closes; Abort closes at once (with a TCP
-// reset). A listener accepts with the net package and hands each socket to
+// Close flushes, half-closes, waits a bounded time (Factory.Linger) for
+// the peer's end while discarding what it still sends, and closes: closing
+// with unread input would send a reset, which destroys the bytes the peer
+// received but had not read yet. Abort closes at once (with a TCP reset). A listener accepts with the net package and hands each socket to
 // netpoll's pollers, as a dialed one; its Close closes the listening
 // socket only, never a connection accepted from it (conn.Server's Shutdown
 // decides what becomes of those). netpoll's dialer sometimes fails a dial

@@ -13,12 +13,30 @@ import (
 
 	"github.com/cloudwego/netpoll"
 	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/duplex"
 )
 
-// Factory is a conn.Factory over netpoll. The zero value is ready to use
-// (it has no configuration); a Factory may be used by many goroutines at
-// once.
-type Factory struct{}
+// Factory is a conn.Factory over netpoll. The zero value is ready to use;
+// a Factory may be used by many goroutines at once and must not be changed
+// while in use.
+type Factory struct {
+	// Linger bounds how long a connection's Close waits for the peer to
+	// close its side after ours was shut down, discarding what the peer
+	// still sends, so that a reset does not destroy the bytes written just
+	// before Close (zero: duplex.DefaultLinger; negative: no wait).
+	// Abort never waits.
+	Linger time.Duration
+}
+
+func (f *Factory) linger() time.Duration {
+	switch {
+	case f.Linger == 0:
+		return duplex.DefaultLinger
+	case f.Linger < 0:
+		return 0
+	}
+	return f.Linger
+}
 
 var _ conn.Factory = (*Factory)(nil)
 
@@ -42,12 +60,12 @@ func (f *Factory) Connect(ctx context.Context, addr net.Addr, props conn.Propert
 		nc.Close()
 		return nil, wrap("connect", network, address, err)
 	}
-	return start(nc, nc.LocalAddr(), nc.RemoteAddr()).connection(), nil
+	return start(nc, nc.LocalAddr(), nc.RemoteAddr(), f.linger()).connection(), nil
 }
 
 // start serves nc's input with the transport's callbacks.
-func start(nc netpoll.Connection, local, remote net.Addr) *npConn {
-	s := newConn(nc, local, remote)
+func start(nc netpoll.Connection, local, remote net.Addr, lingerFor time.Duration) *npConn {
+	s := newConn(nc, local, remote, lingerFor)
 	nc.SetOnRequest(s.onRequest) // takes bytes that arrived already
 	if !nc.IsActive() {
 		// The peer closed before OnRequest was set: netpoll then leaves
@@ -108,7 +126,7 @@ func (f *Factory) Bind(ctx context.Context, addr net.Addr, props conn.Properties
 	if err != nil {
 		return nil, wrap("bind", network, address, err)
 	}
-	return &listener{ln: ln.(deadlineListener), network: network}, nil
+	return &listener{ln: ln.(deadlineListener), network: network, lingerFor: f.linger()}, nil
 }
 
 // deadlineListener is what net.Listen returns for TCP and unix sockets.
@@ -120,9 +138,10 @@ type deadlineListener interface {
 // listener is the conn.Listener Bind returns: a listening socket of the
 // net package, each accepted socket of which is handed to netpoll.
 type listener struct {
-	ln      deadlineListener
-	network string
-	mu      sync.Mutex // serializes Accepts and their deadline
+	ln        deadlineListener
+	network   string
+	lingerFor time.Duration
+	mu        sync.Mutex // serializes Accepts and their deadline
 }
 
 // longAgo, set as the listener's deadline, interrupts a blocked Accept.
@@ -161,7 +180,7 @@ func (l *listener) Accept(ctx context.Context) (conn.Connection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("netpoll: accept on %s: %w", l.ln.Addr(), err)
 	}
-	return start(nc, c.LocalAddr(), c.RemoteAddr()).connection(), nil
+	return start(nc, c.LocalAddr(), c.RemoteAddr(), l.lingerFor).connection(), nil
 }
 
 // detach moves the socket of c, accepted by the net package, to netpoll:
