@@ -67,6 +67,15 @@ func (s Sequence) End() Position { return s.end }
 // First returns the first contiguous run of bytes of s: all of s when it is a
 // single segment. It does not copy; the slice must not be modified.
 func (s Sequence) First() []byte {
+	// The common cases first, without the loop of chunk: s lies in one
+	// segment, or starts inside one and goes on past its end.
+	if p := s.start; p.seg != nil && p.off < s.end.off {
+		if i := p.index(); p.seg == s.end.seg {
+			return p.seg.buf[i:s.end.index()]
+		} else if i < p.seg.n && s.end.off-p.off >= int64(p.seg.n-i) {
+			return p.seg.buf[i:p.seg.n]
+		}
+	}
 	b, _ := s.Segment(s.start)
 	return b
 }

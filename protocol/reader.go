@@ -59,8 +59,21 @@ func NewReader[T any](in pipe.Reader, codec MessageReader[T], opts ReaderOptions
 // a *ParseError wrapping the codec's error; for a message over the limit, a
 // *ParseError wrapping ErrMessageTooLarge. Errors of the pipe pass through,
 // ctx.Err() included.
-func (r *Reader[T]) Read(ctx context.Context) (T, error) {
-	msg, _, err := r.next(ctx, true)
+func (r *Reader[T]) Read(ctx context.Context) (msg T, err error) {
+	if r.held && !r.out {
+		// The fast path of a message already buffered, its result
+		// returned as it comes: no copy of it through next's results.
+		var consumed, examined pipe.Position
+		if msg, consumed, examined, err = r.codec.Parse(r.buf); err == nil {
+			r.out, r.msgSize = true, r.buf.Offset(consumed)
+			return msg, nil
+		}
+		if err := r.parsed(examined, err); err != nil {
+			var zero T
+			return zero, err
+		}
+	}
+	msg, _, err = r.next(ctx, true)
 	return msg, err
 }
 
@@ -87,30 +100,13 @@ func (r *Reader[T]) next(ctx context.Context, wait bool) (T, bool, error) {
 	for {
 		if r.held {
 			msg, consumed, examined, err := r.codec.Parse(r.buf)
-			switch {
-			case err == nil:
+			if err == nil {
 				r.out, r.msgSize = true, r.buf.Offset(consumed)
 				return msg, true, nil
-			case !errors.Is(err, ErrIncomplete):
-				return zero, false, &ParseError{Offset: r.offset, Err: err}
-			case r.max > 0 && r.buf.Len() > r.max:
-				return zero, false, &ParseError{Offset: r.offset, Err: fmt.Errorf("%w: over %d bytes buffered without a whole message", ErrMessageTooLarge, r.max)}
-			case r.ended && r.buf.IsEmpty():
-				return zero, false, io.EOF
-			case r.ended:
-				return zero, false, &ParseError{Offset: r.offset, Err: io.ErrUnexpectedEOF}
 			}
-			// No whole message yet: hand the buffer back, having looked at
-			// it up to examined, and wait for more. A codec that reports
-			// less than it reported before changes nothing: the pipe keeps
-			// the larger mark.
-			if at := r.offset + r.buf.Offset(examined); at >= r.seen {
-				r.seen = at
-				r.in.AdvanceTo(r.buf.Start(), examined)
-			} else {
-				r.in.Consume(r.buf.Start())
+			if err := r.parsed(examined, err); err != nil {
+				return zero, false, err
 			}
-			r.held = false
 		}
 		var res pipe.ReadResult
 		var err error
@@ -131,6 +127,33 @@ func (r *Reader[T]) next(ctx context.Context, wait bool) (T, bool, error) {
 			return zero, false, reader.ErrReadCanceled
 		}
 	}
+}
+
+// parsed handles a failed Parse of the held buffer: it returns the error
+// Read returns, or nil after handing the buffer back when it holds no
+// whole message yet, so that the next read of the pipe gets more.
+func (r *Reader[T]) parsed(examined pipe.Position, err error) error {
+	switch {
+	case !errors.Is(err, ErrIncomplete):
+		return &ParseError{Offset: r.offset, Err: err}
+	case r.max > 0 && r.buf.Len() > r.max:
+		return &ParseError{Offset: r.offset, Err: fmt.Errorf("%w: over %d bytes buffered without a whole message", ErrMessageTooLarge, r.max)}
+	case r.ended && r.buf.IsEmpty():
+		return io.EOF
+	case r.ended:
+		return &ParseError{Offset: r.offset, Err: io.ErrUnexpectedEOF}
+	}
+	// No whole message yet: hand the buffer back, having looked at it up
+	// to examined, and wait for more. A codec that reports less than it
+	// reported before changes nothing: the pipe keeps the larger mark.
+	if at := r.offset + r.buf.Offset(examined); at >= r.seen {
+		r.seen = at
+		r.in.AdvanceTo(r.buf.Start(), examined)
+	} else {
+		r.in.Consume(r.buf.Start())
+	}
+	r.held = false
+	return nil
 }
 
 // Advance releases the message of the last Read. The next Read parses the
