@@ -1,0 +1,148 @@
+//go:build !race
+
+package pgwire_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/f2bac256/bedrock/pipe"
+	"github.com/f2bac256/bedrock/protocol"
+	"github.com/f2bac256/bedrock/protocol/pgwire"
+	"github.com/f2bac256/bedrock/writer"
+)
+
+var (
+	allocFields = []pgwire.Field{{Name: "id", TypeOID: 23, TypeSize: 4}, {Name: "name", TypeOID: 25, TypeSize: -1}}
+	allocRow    = [][]byte{[]byte("42"), []byte("a name"), nil}
+	allocParams = [][]byte{[]byte("1"), nil}
+)
+
+// writeResult writes a query result as a server does.
+func writeResult(w *writer.Cursor) {
+	if pgwire.AppendRowDescription(w, allocFields) != nil {
+		panic("RowDescription")
+	}
+	for range 3 {
+		if pgwire.AppendDataRow(w, allocRow) != nil {
+			panic("DataRow")
+		}
+	}
+	if pgwire.AppendCommandComplete(w, "SELECT 3") != nil || pgwire.AppendReadyForQuery(w, pgwire.TxIdle) != nil {
+		panic("end")
+	}
+}
+
+// writeQueries writes a simple and an extended query as a client does.
+func writeQueries(w *writer.Cursor) {
+	if pgwire.AppendQuery(w, "select 1") != nil ||
+		pgwire.AppendParse(w, "", "select $1, $2", nil) != nil ||
+		pgwire.AppendBind(w, "", "", nil, allocParams, nil) != nil ||
+		pgwire.AppendDescribe(w, 'P', "") != nil ||
+		pgwire.AppendExecute(w, "", 0) != nil {
+		panic("query")
+	}
+	pgwire.AppendSync(w)
+}
+
+// readResult reads a query result as a client does, touching every value.
+func readResult(r *protocol.Reader[pgwire.Message]) int {
+	ctx := context.Background()
+	n := 0
+	for {
+		m, err := r.Read(ctx)
+		if err != nil {
+			panic(err)
+		}
+		switch m.Type {
+		case pgwire.TypeRowDescription:
+			rd, err := pgwire.DecodeRowDescription(m)
+			if err != nil {
+				panic(err)
+			}
+			it := rd.Fields()
+			for f, ok := it.Next(); ok; f, ok = it.Next() {
+				n += int(f.Name.Len())
+			}
+		case pgwire.TypeDataRow:
+			row, err := pgwire.DecodeDataRow(m)
+			if err != nil {
+				panic(err)
+			}
+			it := row.Columns()
+			for it.Next() {
+				if b, ok := it.Contiguous(); ok {
+					n += len(b)
+				} else {
+					n += int(it.Data().Len())
+				}
+			}
+		case pgwire.TypeCommandComplete:
+			c, err := pgwire.DecodeCommandComplete(m)
+			if err != nil {
+				panic(err)
+			}
+			rows, _ := c.RowsAffected()
+			n += int(rows)
+		case pgwire.TypeReadyForQuery:
+			if _, err := pgwire.DecodeReadyForQuery(m); err != nil {
+				panic(err)
+			}
+			r.Advance()
+			return n
+		}
+		r.Advance()
+	}
+}
+
+func TestZeroAllocs(t *testing.T) {
+	ctx := context.Background()
+	p := pipe.New(pipe.Options{MinimumSegmentSize: 64})
+	w := writer.NewCursor(p.Writer())
+	r := protocol.NewReader[pgwire.Message](p.Reader(), &pgwire.BackendReader{}, protocol.ReaderOptions{})
+	want := 2 + 4 + 3*8 + 3
+	allocs := testing.AllocsPerRun(100, func() {
+		writeResult(&w)
+		w.Commit()
+		if _, err := p.Writer().Flush(ctx); err != nil {
+			panic(err)
+		}
+		if readResult(r) != want {
+			panic("wrong values")
+		}
+	})
+	require.Zero(t, allocs, "writing and reading a query result")
+
+	q := pipe.New(pipe.Options{})
+	qw := writer.NewCursor(q.Writer())
+	fr := &pgwire.FrontendReader{StartupDone: true}
+	allocs = testing.AllocsPerRun(100, func() {
+		writeQueries(&qw)
+		qw.Commit()
+		if _, err := q.Writer().Flush(ctx); err != nil {
+			panic(err)
+		}
+		res, err := q.Reader().Read(ctx)
+		if err != nil {
+			panic(err)
+		}
+		rest := res.Buffer
+		for !rest.IsEmpty() {
+			m, consumed, _, err := fr.Parse(rest)
+			if err != nil {
+				panic(err)
+			}
+			if m.Type == pgwire.TypeBind {
+				b, err := pgwire.DecodeBind(m)
+				if err != nil || b.NumParams() != 2 {
+					panic("Bind")
+				}
+			}
+			rest = rest.SliceFrom(consumed)
+		}
+		q.Reader().Consume(res.Buffer.End())
+	})
+	require.Zero(t, allocs, "writing and parsing queries")
+}
