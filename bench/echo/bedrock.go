@@ -19,6 +19,7 @@ func init() {
 // goroutine per connection.
 type bedrockServer struct {
 	l      conn.Listener
+	handle func(context.Context, conn.Connection)
 	ctx    context.Context
 	cancel context.CancelFunc
 	t      tracker
@@ -28,13 +29,27 @@ type bedrockServer struct {
 // StartBedrock listens with f on 127.0.0.1 and echoes every connection
 // with Handle.
 func StartBedrock(f conn.Factory) (Server, error) {
+	return startBedrock(f, Handle)
+}
+
+// HandleStream echoes c through its Stream view (a net.Conn) with the
+// net-bufio server's loop.
+func HandleStream(_ context.Context, c conn.Connection) {
+	s, err := c.Stream()
+	if err != nil {
+		return
+	}
+	echoBufio(s)
+}
+
+func startBedrock(f conn.Factory, handle func(context.Context, conn.Connection)) (Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	l, err := f.Bind(ctx, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, conn.Properties{})
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	s := &bedrockServer{l: l, ctx: ctx, cancel: cancel}
+	s := &bedrockServer{l: l, handle: handle, ctx: ctx, cancel: cancel}
 	s.accept.Add(1)
 	go s.serve()
 	return s, nil
@@ -53,7 +68,7 @@ func (s *bedrockServer) serve() {
 		go func() {
 			defer s.t.done(c)
 			defer c.Close()
-			Handle(s.ctx, c)
+			s.handle(s.ctx, c)
 		}()
 	}
 }

@@ -27,7 +27,7 @@ func TestEchoImplementations(t *testing.T) {
 	names := []string{"bedrock-socket", "bedrock-socket-input", "net-bufio"}
 	if (runtime.GOOS == "linux" || runtime.GOOS == "darwin") &&
 		(runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") {
-		names = append(names, "bedrock-netpoll", "bedrock-netpoll-input", "raw-netpoll")
+		names = append(names, "bedrock-netpoll", "bedrock-netpoll-input", "bedrock-netpoll-stream", "raw-netpoll")
 	}
 	require.Len(t, echo.Impls(), len(names))
 	for _, name := range names {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,7 +25,8 @@ import (
 // TestIdleServer); the parent opens ECHO_IDLE connections to it, echoes
 // one message on each and leaves them idle, and the child reports its RSS
 // (after a GC and FreeOSMemory) and goroutine count before and after.
-// Run it with ECHO_IDLE=2000 go test -run TestIdleMemory -v ./echo/.
+// Run it with ECHO_IDLE=2000 go test -run TestIdleMemory -v ./echo/
+// (and ECHO_IDLE_HEAP=file for the last child's heap profile).
 func TestIdleMemory(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("ECHO_IDLE"))
 	if n <= 0 {
@@ -103,6 +105,14 @@ func TestIdleServer(t *testing.T) {
 			runtime.GC()
 			debug.FreeOSMemory()
 			fmt.Println("measure", rssBytes(t), runtime.NumGoroutine())
+			// ECHO_IDLE_HEAP names a file for the child's heap profile,
+			// written at each measure (the last one wins).
+			if path := os.Getenv("ECHO_IDLE_HEAP"); path != "" {
+				f, err := os.Create(path)
+				require.NoError(t, err)
+				require.NoError(t, pprof.WriteHeapProfile(f))
+				require.NoError(t, f.Close())
+			}
 		case "quit":
 			return
 		}

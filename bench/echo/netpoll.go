@@ -5,6 +5,8 @@ package echo
 import (
 	"context"
 	"net"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/cloudwego/netpoll"
@@ -13,11 +15,24 @@ import (
 )
 
 func init() {
+	// ECHO_NETPOLL_BUFFER sets netpoll's process-wide first input buffer
+	// per connection (netpoll.Config.BufferSize, default 8 KiB, and
+	// netpoll.LinkBufferCap, its floor, default 4 KiB), to measure what
+	// idle connections cost with a smaller one.
+	if n, err := strconv.Atoi(os.Getenv("ECHO_NETPOLL_BUFFER")); err == nil && n > 0 {
+		netpoll.LinkBufferCap = n
+		if err := netpoll.Configure(netpoll.Config{BufferSize: n}); err != nil {
+			panic(err)
+		}
+	}
 	register(Impl{Name: "bedrock-netpoll", Start: func() (Server, error) {
 		return StartBedrock(&bnetpoll.Factory{})
 	}})
 	register(Impl{Name: "bedrock-netpoll-input", Start: func() (Server, error) {
 		return StartInput(&bnetpoll.Factory{})
+	}})
+	register(Impl{Name: "bedrock-netpoll-stream", Start: func() (Server, error) {
+		return startBedrock(&bnetpoll.Factory{}, HandleStream)
 	}})
 	register(Impl{Name: "raw-netpoll", Start: StartRawNetpoll})
 }
