@@ -282,8 +282,13 @@ func TestStreamWriteErrorFromToIO(t *testing.T) {
 func TestStreamCloseInterruptsToIOFlush(t *testing.T) {
 	client, _ := stalledPair(t)
 	s := writer.Stream(writer.ToIO(client, writer.Options{}))
+	// 1 MiB, made beforehand: the copy into the pipe takes well under
+	// RequireBlocked's wait, so Close finds the Write waiting in Flush
+	// (the socket buffers hold 32 KiB), not still copying (Close is not
+	// for interrupting that).
+	data := testkit.RandomBytes(1<<20, 22)
 	var err error
-	done := testkit.Async(func() { _, err = s.Write(testkit.RandomBytes(8<<20, 22)) })
+	done := testkit.Async(func() { _, err = s.Write(data) })
 	testkit.RequireBlocked(t, done) // the peer does not read
 	closed := testkit.Async(func() { s.Close() })
 	testkit.RequireDone(t, closed)
