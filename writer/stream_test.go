@@ -8,8 +8,10 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
+	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -281,17 +283,29 @@ func TestStreamWriteErrorFromToIO(t *testing.T) {
 
 func TestStreamCloseInterruptsToIOFlush(t *testing.T) {
 	client, _ := stalledPair(t)
-	s := writer.Stream(writer.ToIO(client, writer.Options{}))
-	// 1 MiB, made beforehand: the copy into the pipe takes well under
-	// RequireBlocked's wait, so Close finds the Write waiting in Flush
-	// (the socket buffers hold 32 KiB), not still copying (Close is not
-	// for interrupting that).
-	data := testkit.RandomBytes(1<<20, 22)
+	flushing := make(chan struct{})
+	s := writer.Stream(writer.ToIO(&signalingConn{TCPConn: client, first: flushing}, writer.Options{}))
+	data := testkit.RandomBytes(1<<20, 22) // the socket buffers hold 32 KiB
 	var err error
 	done := testkit.Async(func() { _, err = s.Write(data) })
+	// Close is for a Write waiting in Flush, not one still copying.
+	testkit.RequireDone(t, flushing)
 	testkit.RequireBlocked(t, done) // the peer does not read
 	closed := testkit.Async(func() { s.Close() })
 	testkit.RequireDone(t, closed)
 	testkit.RequireDone(t, done)
 	assert.ErrorIs(t, err, io.ErrClosedPipe)
+}
+
+// signalingConn is a net.Conn that closes first when it is first written
+// to.
+type signalingConn struct {
+	*net.TCPConn
+	first chan struct{}
+	once  sync.Once
+}
+
+func (c *signalingConn) Write(b []byte) (int, error) {
+	c.once.Do(func() { close(c.first) })
+	return c.TCPConn.Write(b)
 }
