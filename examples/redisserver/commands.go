@@ -46,6 +46,33 @@ func init() {
 	} {
 		commands[c.name] = c
 	}
+	cmdGet, cmdSet, cmdPing = commands["get"], commands["set"], commands["ping"]
+}
+
+// The commands redis-benchmark sends most, found without the map.
+var cmdGet, cmdSet, cmdPing *command
+
+// lookup returns the command named name, in any case, or nil.
+func lookup(name []byte) *command {
+	// b|0x20 lower-cases a letter; the letters below are the only bytes
+	// it maps to themselves.
+	switch len(name) {
+	case 3:
+		if name[1]|0x20 == 'e' && name[2]|0x20 == 't' {
+			switch name[0] | 0x20 {
+			case 'g':
+				return cmdGet
+			case 's':
+				return cmdSet
+			}
+		}
+	case 4:
+		if name[0]|0x20 == 'p' && name[1]|0x20 == 'i' && name[2]|0x20 == 'n' && name[3]|0x20 == 'g' {
+			return cmdPing
+		}
+	}
+	var buf [maxNameLength]byte
+	return commands[string(lower(&buf, name))]
 }
 
 // maxNameLength bounds the command names worth looking up.
@@ -68,8 +95,7 @@ func lower(buf *[maxNameLength]byte, b []byte) []byte {
 
 // dispatch runs the command in s.args, which holds at least its name.
 func (s *session) dispatch() {
-	var buf [maxNameLength]byte
-	c := commands[string(lower(&buf, s.args[0]))]
+	c := lookup(s.args[0])
 	switch {
 	case c == nil:
 		s.unknownCommand()

@@ -1,8 +1,10 @@
 // Command redisserver is a Redis-compatible server built only from bedrock
 // pieces: a conn.Server on the platform's default transport (netpoll on
 // Linux) or on sockets, each connection's Pipe view read with a
-// protocol.Reader of resp.Value and answered with resp's Append functions
-// through a writer.Cursor, one flush per batch of pipelined commands.
+// protocol.Reader whose codec slices each command's arguments out of the
+// input in one pass (resp's ParseCommand, Parse for the rare command that
+// spans segments) and answered with resp's Append functions through a
+// writer.Cursor, one flush per batch of pipelined commands.
 //
 // It keeps string keys in memory and knows PING, ECHO, SET (with NX, XX,
 // EX, PX and KEEPTTL), GET, DEL, EXISTS, MGET, INCR, DECR, INCRBY, DECRBY,

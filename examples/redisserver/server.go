@@ -110,18 +110,19 @@ var errQuit = errors.New("redisserver: quit")
 func (h *Handler) newSession(p duplex.Pipe) *session {
 	s := &session{
 		store: h.store,
-		in:    protocol.NewReader[resp.Value](p.Input(), codec, protocol.ReaderOptions{MaxMessageSize: maxCommand}),
 		out:   p.Output(),
 		proto: 2,
 		id:    h.ids.Add(1),
 	}
+	s.in = protocol.NewReader[bool](p.Input(), &s.cmd, protocol.ReaderOptions{MaxMessageSize: maxCommand})
 	s.w = writer.NewCursor(s.out)
 	return s
 }
 
 type session struct {
 	store *Store
-	in    *protocol.Reader[resp.Value]
+	in    *protocol.Reader[bool] // commands, as cmd parses them
+	cmd   commandReader
 	out   pipe.Writer
 	w     writer.Cursor // the replies, written into out's memory
 	proto int           // the RESP version of the replies: 2 or 3
@@ -154,7 +155,7 @@ func (s *session) run(ctx context.Context) error {
 // command already buffered after it, then flushes the replies, once: a
 // pipelined batch costs one read and one flush. (A batch whose replies
 // pass maxPending is flushed on the way, to bound the memory it holds.)
-func (s *session) batch(ctx context.Context, v resp.Value, err error) error {
+func (s *session) batch(ctx context.Context, v bool, err error) error {
 	for n := 1; err == nil; n++ {
 		err = s.execute(v)
 		s.in.Advance()
@@ -219,24 +220,62 @@ func (s *session) protocolError(msg string) error {
 	return fmt.Errorf("%w: %s", errProtocol, msg)
 }
 
-// execute answers the command v. It returns an error wrapping errProtocol
-// (the client was told) when v is not a command.
-func (s *session) execute(v resp.Value) error {
+// commandReader is the protocol.MessageReader of the server's commands.
+// A command that lies in the first segment of the buffer, as nearly all
+// do, inline or not, is read in one pass with resp's ParseCommand, its
+// arguments sliced out of the input into args; anything else (a command
+// that spans segments or is not wholly buffered yet, malformed input) is
+// left to codec.Parse, into v. The message says which: true for args,
+// false for v.
+type commandReader struct {
+	args [][]byte
+	v    resp.Value
+}
+
+// Parse reads the command at the start of buf.
+func (r *commandReader) Parse(buf pipe.Sequence) (fast bool, consumed, examined pipe.Position, err error) {
+	var n int
+	if r.args, n, fast = codec.ParseCommand(buf.First(), r.args[:0]); fast {
+		at := buf.PositionAt(int64(n))
+		return true, at, at, nil
+	}
+	r.v, consumed, examined, err = codec.Parse(buf)
+	return false, consumed, examined, err
+}
+
+// execute answers the command just read: its arguments are in s.cmd.args
+// when fast is set, and otherwise s.cmd.v holds it. It returns gather's
+// error when the value is not a command.
+func (s *session) execute(fast bool) error {
+	if !fast {
+		if err := s.gather(s.cmd.v); err != nil {
+			return err
+		}
+	}
+	s.args = s.cmd.args
+	if len(s.args) == 0 {
+		return nil // an empty command is ignored, as Redis ignores it
+	}
+	s.dispatch()
+	return nil
+}
+
+// gather collects the arguments of v, a value that ParseCommand did not
+// read (one that spans segments, or is not a command), into s.cmd.args.
+// It returns an error wrapping errProtocol (the client was told) when v
+// is not a command.
+func (s *session) gather(v resp.Value) error {
 	if v.Kind != resp.Array && v.Kind != resp.Inline {
 		return s.protocolError("expected an array of bulk strings, got " + v.Kind.String())
 	}
-	s.args, s.scratch = s.args[:0], s.scratch[:0]
+	s.cmd.args, s.scratch = s.cmd.args[:0], s.scratch[:0]
 	it := v.Elements()
 	for e, ok := it.Next(); ok; e, ok = it.Next() {
 		if e.Kind != resp.BulkString || e.Null {
 			return s.protocolError("expected a bulk string argument, got " + e.Kind.String())
 		}
-		s.args = append(s.args, s.contiguous(e.Data))
+		s.cmd.args = append(s.cmd.args, s.contiguous(e.Data))
 	}
-	if len(s.args) == 0 {
-		return nil // an empty command is ignored, as Redis ignores it
-	}
-	s.dispatch()
 	return nil
 }
 
