@@ -63,8 +63,77 @@ func FuzzPGBackend(f *testing.F) {
 		got, err := parsePG(t, newCodec(), codectest.Split(data, cuts), true)
 		codectest.RequireSameOutcome(t, want, wantErr, got, err)
 
+		// A RowScanner, with the BackendReader for what it leaves, reads
+		// the same rows as DecodeDataRow, and stops at the same error.
+		max := pgLimits[ctl&3]
+		wantRows, wantErr := pgRows(pipe.SequenceOf(data), max, false)
+		gotRows, err := pgRows(codectest.Split(data, cuts), max, true)
+		require.Equal(t, wantRows, gotRows)
+		if wantErr == nil {
+			require.NoError(t, err)
+		} else {
+			require.EqualError(t, err, wantErr.Error())
+		}
+
 		pgRoundTrip(t, data, true)
 	})
+}
+
+// pgRows reads the DataRows of s as a client does: with a
+// pgwire.RowScanner, and a BackendReader for the other messages and the
+// rows the scanner leaves, when scan is set; message by message with
+// DecodeDataRow otherwise. It returns the rows' values (copies, nil for
+// NULL) and the error that stopped the read (nil at the end of s).
+func pgRows(s pipe.Sequence, max int64, scan bool) ([][][]byte, error) {
+	codec := pgwire.BackendReader{MaxMessageSize: max}
+	sc := pgwire.RowScanner{MaxMessageSize: max}
+	var rows [][][]byte
+	for {
+		if scan {
+			sc.Reset(s)
+			for sc.Next() {
+				rows = append(rows, copyPGValues(sc.Values()))
+			}
+			if err := sc.Err(); err != nil {
+				return rows, err
+			}
+			s = sc.Rest()
+		}
+		if s.IsEmpty() {
+			return rows, nil
+		}
+		m, consumed, _, err := codec.Parse(s)
+		if err != nil {
+			return rows, err
+		}
+		if m.Type == pgwire.TypeDataRow {
+			r, err := pgwire.DecodeDataRow(m)
+			if err != nil {
+				return rows, err
+			}
+			var vals [][]byte
+			for cols := r.Columns(); cols.Next(); {
+				if v := cols.Value(); v.Null {
+					vals = append(vals, nil)
+				} else {
+					vals = append(vals, v.Data.Bytes())
+				}
+			}
+			rows = append(rows, copyPGValues(vals))
+		}
+		s = s.SliceFrom(consumed)
+	}
+}
+
+// copyPGValues copies values, keeping nil (NULL) and empty apart.
+func copyPGValues(values [][]byte) [][]byte {
+	out := make([][]byte, len(values))
+	for i, v := range values {
+		if v != nil {
+			out[i] = append([]byte{}, v...)
+		}
+	}
+	return out
 }
 
 var pgLimits = [...]int64{0, 16, 300, -1}
@@ -226,10 +295,19 @@ func decodeAllPG(m pgwire.Message) {
 	}
 	if r, err := pgwire.DecodeDataRow(m); err == nil {
 		it := r.Columns()
+		vals, ok := r.AppendValues(nil)
+		i := 0
 		for it.Next() {
 			it.Contiguous()
-			it.Value()
+			v := it.Value()
 			it.Len()
+			if ok && (i >= len(vals) || (vals[i] == nil) != v.Null || string(vals[i]) != v.Data.String()) {
+				panic(fmt.Sprintf("pgwire: AppendValues disagrees with Columns at column %d", i))
+			}
+			i++
+		}
+		if ok && i != len(vals) {
+			panic("pgwire: AppendValues and Columns count different columns")
 		}
 	}
 	if r, err := pgwire.DecodeRowDescription(m); err == nil {

@@ -17,7 +17,7 @@ func impls(s *stream) []struct {
 	return []struct {
 		name string
 		impl impl
-	}{{"bedrock", newBedrock(s)}, {"pgproto3", newPgproto(s)}}
+	}{{"bedrock", newBedrock(s)}, {"bedrock-reader", newReader(s)}, {"pgproto3", newPgproto(s)}}
 }
 
 // BenchmarkDecode: one op reads the whole result (numRows DataRows) and

@@ -1,6 +1,7 @@
 package pgwire_test
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -120,74 +121,176 @@ type impl interface {
 	read(visit func(v []byte, null bool)) (digest, error)
 }
 
-// bedrockImpl reads with a protocol.Reader and a pgwire.BackendReader over
-// reader.FromIO.
+// bedrockImpl reads its pipe.Reader (reader.FromIO) itself, as a driver
+// reading a large result does: a pgwire.RowScanner reads the runs of
+// DataRows (copying the few a segment edge cuts), a pgwire.BackendReader
+// the other messages and the large rows a segment edge cuts.
 type bedrockImpl struct {
-	r *protocol.Reader[pgwire.Message]
+	in    pipe.Reader
+	codec pgwire.BackendReader
+	rows  pgwire.RowScanner
+	buf   pipe.Sequence // the unread rest of the pipe's buffer, when held
+	held  bool
+	vals  [][]byte
 }
 
 func newBedrock(s *stream) *bedrockImpl {
-	in := reader.FromIO(&replay{data: s.data}, reader.Options{BufferSize: bufferSize})
-	return &bedrockImpl{protocol.NewReader(in, &pgwire.BackendReader{}, protocol.ReaderOptions{})}
+	return &bedrockImpl{in: reader.FromIO(&replay{data: s.data}, reader.Options{BufferSize: bufferSize})}
 }
 
 func (b *bedrockImpl) read(visit func(v []byte, null bool)) (digest, error) {
 	var d digest
 	for {
-		m, err := b.r.Read(ctxBackground)
+		if !b.held {
+			res, err := b.in.Read(ctxBackground)
+			if err != nil {
+				return d, err
+			}
+			if res.Completed || res.Canceled {
+				b.in.Consume(res.Buffer.Start())
+				return d, io.ErrUnexpectedEOF
+			}
+			b.buf, b.held = res.Buffer, true
+		}
+		b.rows.Reset(b.buf)
+		for b.rows.Next() {
+			d.Rows++
+			for _, v := range b.rows.Values() {
+				d.Values++
+				if v == nil {
+					d.Nulls++
+				} else {
+					d.Bytes += int64(len(v))
+					if len(v) > 0 {
+						d.Firsts += uint64(v[0])
+					}
+				}
+				if visit != nil {
+					visit(v, v == nil)
+				}
+			}
+		}
+		if err := b.rows.Err(); err != nil {
+			return d, err
+		}
+		b.buf = b.rows.Rest()
+		m, consumed, examined, err := b.codec.Parse(b.buf)
+		if errors.Is(err, protocol.ErrIncomplete) {
+			// No whole message left: hand the buffer back, consumed up
+			// to the first byte not read, and wait for more.
+			b.in.AdvanceTo(b.buf.Start(), examined)
+			b.held = false
+			continue
+		}
 		if err != nil {
 			return d, err
 		}
-		switch m.Type {
-		case pgwire.TypeRowDescription:
-			rd, err := pgwire.DecodeRowDescription(m)
-			if err != nil {
-				return d, err
-			}
-			d.Fields = rd.NumFields()
-		case pgwire.TypeDataRow:
-			row, err := pgwire.DecodeDataRow(m)
-			if err != nil {
-				return d, err
-			}
-			d.Rows++
-			cols := row.Columns()
-			for cols.Next() {
-				d.Values++
-				f, ok := cols.Contiguous()
-				switch {
-				case ok:
-					d.Bytes += int64(len(f))
-				case cols.Null():
-					d.Nulls++
-				default: // the value straddles two segments
-					f = cols.Data().First()
-					d.Bytes += int64(cols.Len())
-				}
-				if len(f) > 0 {
-					d.Firsts += uint64(f[0])
-				}
-				if visit != nil {
-					visit(valueBytes(cols.Value()), cols.Null())
-				}
-			}
-		case pgwire.TypeCommandComplete:
-			c, err := pgwire.DecodeCommandComplete(m)
-			if err != nil {
-				return d, err
-			}
-			if visit != nil {
-				d.Tag = c.Tag.String()
-			} else if c.Tag.Len() == 11 {
-				d.Tag = "SELECT 1000"
-			}
-		case pgwire.TypeReadyForQuery:
-			s, err := pgwire.DecodeReadyForQuery(m)
-			b.r.Advance()
-			d.Status = s
+		done, err := d.message(m, &b.vals, visit)
+		if err != nil {
 			return d, err
 		}
-		b.r.Advance()
+		b.buf = b.buf.SliceFrom(consumed)
+		if done {
+			return d, nil
+		}
+	}
+}
+
+// message folds m, any message of the result, into d.
+func (d *digest) message(m pgwire.Message, vals *[][]byte, visit func(v []byte, null bool)) (done bool, err error) {
+	switch m.Type {
+	case pgwire.TypeRowDescription:
+		rd, err := pgwire.DecodeRowDescription(m)
+		if err != nil {
+			return false, err
+		}
+		d.Fields = rd.NumFields()
+	case pgwire.TypeDataRow:
+		row, err := pgwire.DecodeDataRow(m)
+		if err != nil {
+			return false, err
+		}
+		d.Rows++
+		var ok bool
+		if *vals, ok = row.AppendValues((*vals)[:0]); ok {
+			for _, v := range *vals {
+				d.Values++
+				if v == nil {
+					d.Nulls++
+				} else {
+					d.Bytes += int64(len(v))
+					if len(v) > 0 {
+						d.Firsts += uint64(v[0])
+					}
+				}
+				if visit != nil {
+					visit(v, v == nil)
+				}
+			}
+			return false, nil
+		}
+		// The body spans two segments: read it with the iterator.
+		cols := row.Columns()
+		for cols.Next() {
+			d.Values++
+			v := cols.Value()
+			if v.Null {
+				d.Nulls++
+			} else {
+				d.Bytes += v.Data.Len()
+				if f := v.Data.First(); len(f) > 0 {
+					d.Firsts += uint64(f[0])
+				}
+			}
+			if visit != nil {
+				visit(valueBytes(v), v.Null)
+			}
+		}
+	case pgwire.TypeCommandComplete:
+		c, err := pgwire.DecodeCommandComplete(m)
+		if err != nil {
+			return false, err
+		}
+		if visit != nil {
+			d.Tag = c.Tag.String()
+		} else if c.Tag.Len() == 11 {
+			d.Tag = "SELECT 1000"
+		}
+	case pgwire.TypeReadyForQuery:
+		s, err := pgwire.DecodeReadyForQuery(m)
+		d.Status = s
+		return true, err
+	default:
+		return false, fmt.Errorf("unexpected %v", m)
+	}
+	return false, nil
+}
+
+// readerImpl reads message by message with a protocol.Reader and a
+// pgwire.BackendReader over reader.FromIO, each DataRow's values with
+// AppendValues.
+type readerImpl struct {
+	r    *protocol.Reader[pgwire.Message]
+	vals [][]byte
+}
+
+func newReader(s *stream) *readerImpl {
+	in := reader.FromIO(&replay{data: s.data}, reader.Options{BufferSize: bufferSize})
+	return &readerImpl{r: protocol.NewReader(in, &pgwire.BackendReader{}, protocol.ReaderOptions{})}
+}
+
+func (r *readerImpl) read(visit func(v []byte, null bool)) (digest, error) {
+	var d digest
+	for {
+		m, err := r.r.Read(ctxBackground)
+		if err != nil {
+			return d, err
+		}
+		done, err := d.message(m, &r.vals, visit)
+		r.r.Advance()
+		if err != nil || done {
+			return d, err
+		}
 	}
 }
 

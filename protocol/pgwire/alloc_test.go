@@ -146,3 +146,54 @@ func TestZeroAllocs(t *testing.T) {
 	})
 	require.Zero(t, allocs, "writing and parsing queries")
 }
+
+// A RowScanner reused across results, and AppendValues into a reused
+// slice, allocate nothing once the slice holds a row.
+func TestRowScannerZeroAllocs(t *testing.T) {
+	p := pipe.New(pipe.Options{PauseWriterThreshold: -1})
+	w := writer.NewCursor(p.Writer())
+	writeResult(&w)
+	w.Commit()
+	p.Writer().Complete(nil)
+	res, ok, err := p.Reader().TryRead()
+	require.True(t, ok)
+	require.NoError(t, err)
+	buf := res.Buffer
+	var sc pgwire.RowScanner
+	var codec pgwire.BackendReader
+	var vals [][]byte
+	n := 0
+	allocs := testing.AllocsPerRun(100, func() {
+		for s := buf; !s.IsEmpty(); {
+			sc.Reset(s)
+			for sc.Next() {
+				n += len(sc.Values())
+			}
+			s = sc.Rest()
+			if s.IsEmpty() {
+				break
+			}
+			m, consumed, _, err := codec.Parse(s)
+			if err != nil {
+				panic(err)
+			}
+			if m.Type == pgwire.TypeDataRow {
+				panic("a DataRow left by the scanner")
+			}
+			s = s.SliceFrom(consumed)
+		}
+		m, _, _, err := codec.Parse(buf.SliceFrom(mustParse(t, buf)))
+		if err != nil {
+			panic(err)
+		}
+		row, err := pgwire.DecodeDataRow(m)
+		if err != nil {
+			panic(err)
+		}
+		if vals, ok = row.AppendValues(vals[:0]); !ok || len(vals) != len(allocRow) {
+			panic("AppendValues")
+		}
+	})
+	require.Zero(t, allocs)
+	require.Equal(t, 101*3*len(allocRow), n)
+}

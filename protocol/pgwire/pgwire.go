@@ -37,10 +37,11 @@
 // (contiguous whenever the body is, so Sequence.First is all of it), and
 // lists are read by iterators that allocate nothing. The values of a
 // DataRow or a Bind are read by Values, a scanner (Next, then Null,
-// Contiguous for the bytes in place, Data for the Sequence): the hot path
-// of a driver, kept free of copies of large structs; the other, shorter
-// lists (Fields of a RowDescription, Strings, Params, ErrorFields) return
-// each item from Next. A typed view is valid as long as the Message is:
+// Contiguous for the bytes in place, Data for the Sequence), kept free of
+// copies of large structs; a DataRow whose body is contiguous also gives
+// them all at once, as byte slices in place, with AppendValues. The other,
+// shorter lists (Fields of a RowDescription, Strings, Params, ErrorFields)
+// return each item from Next. A typed view is valid as long as the Message is:
 // until the protocol.Reader's Advance. A malformed body gives an error
 // wrapping ErrMalformed, never a panic; a Message of another type, one
 // wrapping ErrWrongType.
@@ -60,6 +61,14 @@
 //	copy     B: CopyInResponse, CopyOutResponse, CopyBothResponse
 //	         F and B: CopyData, CopyDone; F: CopyFail
 //	end      F: Terminate
+//
+// # Rows in bulk
+//
+// The hot path of a driver reading a large result is RowScanner: given the
+// buffer of a pipe.Reader's Read, it reads the run of DataRows at its start
+// in place (a small row cut by a segment edge from a copy), checking each
+// frame and body in one pass, and leaves every
+// other message (and a large row cut by a segment edge) to a BackendReader.
 //
 // # Writing
 //
