@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -33,23 +32,7 @@ func TestInputHandlerServes(t *testing.T) {
 			defer wg.Done()
 			c, rw := dial(t, f, l)
 			defer c.Close()
-			r := bufio.NewReader(rw)
-			for j := range 20 {
-				line := strings.Repeat(string(rune('a'+i)), j*50+1) + "\n"
-				// A line in two writes: the handler sees a partial one first.
-				_, err := io.WriteString(rw, line[:len(line)/2])
-				require.NoError(t, err)
-				_, err = io.WriteString(rw, line[len(line)/2:])
-				require.NoError(t, err)
-				got, err := r.ReadString('\n')
-				require.NoError(t, err)
-				assert.Equal(t, line, got)
-			}
-			_, err := io.WriteString(rw, "quit\n")
-			require.NoError(t, err)
-			rest, err := io.ReadAll(r)
-			assert.NoError(t, err, "the server closes gracefully")
-			assert.Empty(t, rest)
+			conntest.TalkToLineEcho(t, rw, rune('a'+i), 20, 50)
 		}()
 	}
 	wg.Wait()

@@ -231,26 +231,25 @@ func (s *Server) stopAccepting() {
 	for _, l := range listeners {
 		l.Close()
 	}
-	s.mu.Lock()
-	conns := make([]*served, 0, len(s.conns))
-	for sc := range s.conns {
-		conns = append(conns, sc)
-	}
-	s.mu.Unlock()
-	for _, sc := range conns {
+	for _, sc := range s.servedNow() {
 		sc.stopIdle()
 	}
 }
 
 func (s *Server) abortAll() {
+	for _, sc := range s.servedNow() {
+		sc.cancel()
+		sc.c.Abort(ErrServerClosed)
+	}
+}
+
+// servedNow returns the connections being served now.
+func (s *Server) servedNow() []*served {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	conns := make([]*served, 0, len(s.conns))
 	for sc := range s.conns {
 		conns = append(conns, sc)
 	}
-	s.mu.Unlock()
-	for _, sc := range conns {
-		sc.cancel()
-		sc.c.Abort(ErrServerClosed)
-	}
+	return conns
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/f2bac256/bedrock/conn"
+	"github.com/f2bac256/bedrock/pipe"
 	"github.com/f2bac256/bedrock/transports/socket"
 )
 
@@ -102,17 +103,9 @@ func Handle(ctx context.Context, c conn.Connection) {
 			if err != nil {
 				return
 			}
-			buf := res.Buffer
-			n := buf.Len() / MsgSize * MsgSize
-			if n == 0 {
-				in.AdvanceTo(buf.Start(), buf.End())
+			if !echoWhole(in, out, res.Buffer) {
 				break
 			}
-			msgs := buf.Slice(0, n)
-			b := out.Buffer(int(n))
-			msgs.CopyTo(b[:n])
-			out.Advance(int(n))
-			in.AdvanceTo(msgs.End(), buf.End())
 			if res.Completed || res.Canceled {
 				break
 			}
@@ -130,4 +123,18 @@ func Handle(ctx context.Context, c conn.Connection) {
 			return
 		}
 	}
+}
+
+// echoWhole copies the whole messages at the start of buf (the Buffer of
+// in's last Read) into out, advances in past them, having examined all of
+// buf, and reports whether there was any.
+func echoWhole(in pipe.Reader, out pipe.Writer, buf pipe.Sequence) bool {
+	n := buf.Len() / MsgSize * MsgSize
+	msgs := buf.Slice(0, n)
+	if n > 0 {
+		msgs.CopyTo(out.Buffer(int(n))[:n])
+		out.Advance(int(n))
+	}
+	in.AdvanceTo(msgs.End(), buf.End())
+	return n > 0
 }

@@ -61,14 +61,7 @@ func HandleInput(ctx context.Context, _ conn.Connection, p duplex.Pipe) error {
 		if !ok {
 			break
 		}
-		buf := res.Buffer
-		n := buf.Len() / MsgSize * MsgSize
-		msgs := buf.Slice(0, n)
-		if n > 0 {
-			msgs.CopyTo(out.Buffer(int(n))[:n])
-			out.Advance(int(n))
-		}
-		in.AdvanceTo(msgs.End(), buf.End())
+		echoWhole(in, out, res.Buffer)
 		if res.Completed {
 			out.Flush(ctx)
 			return io.EOF

@@ -1,12 +1,17 @@
 package conntest
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
+	"strings"
+	"testing"
 
 	"github.com/f2bac256/bedrock/conn"
 	"github.com/f2bac256/bedrock/duplex"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // ErrQuit is what LineEcho returns for the line "quit": the server then
@@ -59,4 +64,28 @@ var LineEcho = conn.InputHandlerFunc(func(ctx context.Context, c conn.Connection
 // Input returns a conn.Server NewInput that serves every connection with h.
 func Input(h conn.InputHandler) func(conn.Connection) conn.InputHandler {
 	return func(conn.Connection) conn.InputHandler { return h }
+}
+
+// TalkToLineEcho is LineEcho's client: it sends lines lines of tag (the
+// i-th i*step+1 bytes long, each in two writes, so that the handler sees a
+// partial line first), checks each echo, then sends "quit" and checks that
+// the server closes gracefully, with nothing more to read.
+func TalkToLineEcho(t testing.TB, rw io.ReadWriter, tag rune, lines, step int) {
+	t.Helper()
+	r := bufio.NewReader(rw)
+	for j := range lines {
+		line := strings.Repeat(string(tag), j*step+1) + "\n"
+		_, err := io.WriteString(rw, line[:len(line)/2])
+		require.NoError(t, err)
+		_, err = io.WriteString(rw, line[len(line)/2:])
+		require.NoError(t, err)
+		got, err := r.ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, line, got)
+	}
+	_, err := io.WriteString(rw, "quit\n")
+	require.NoError(t, err)
+	rest, err := io.ReadAll(r)
+	assert.NoError(t, err, "the server closes gracefully")
+	assert.Empty(t, rest)
 }

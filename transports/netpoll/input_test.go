@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,23 +57,7 @@ func TestInputHandlerEchoes(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			c := dialStd(t, addr)
-			r := bufio.NewReader(c)
-			for j := range 30 {
-				line := strings.Repeat(string(rune('a'+i)), j*97+1) + "\n"
-				// In two writes: the handler sees a partial line first.
-				_, err := io.WriteString(c, line[:len(line)/2])
-				require.NoError(t, err)
-				_, err = io.WriteString(c, line[len(line)/2:])
-				require.NoError(t, err)
-				got, err := r.ReadString('\n')
-				require.NoError(t, err)
-				assert.Equal(t, line, got)
-			}
-			_, err := io.WriteString(c, "quit\n")
-			require.NoError(t, err)
-			rest, err := io.ReadAll(r)
-			assert.NoError(t, err, "closed gracefully")
-			assert.Empty(t, rest)
+			conntest.TalkToLineEcho(t, c, rune('a'+i), 30, 97)
 		}()
 	}
 	wg.Wait()
