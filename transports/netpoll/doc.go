@@ -50,15 +50,18 @@
 // Close flushes, half-closes, waits a bounded time (Factory.Linger) for
 // the peer's end while discarding what it still sends, and closes: closing
 // with unread input would send a reset, which destroys the bytes the peer
-// received but had not read yet. Abort closes at once (with a TCP reset). A listener accepts with the net package and hands each socket to
-// netpoll's pollers, as a dialed one; its Close closes the listening
-// socket only, never a connection accepted from it (conn.Server's Shutdown
-// decides what becomes of those). netpoll's dialer sometimes fails a dial
-// with "closed by peer" from a stale poller event: Connect then dials
-// again, up to three times.
+// received but had not read yet. Abort closes at once (with a TCP reset).
+//
+// Sockets are made with the net package and handed to netpoll's pollers:
+// a listener accepts with net, and Connect dials with net's dialer
+// (netpoll's own dialer fails a dial whose peer wrote and closed before
+// the dial returned, losing what it wrote, and at times fails one from a
+// stale poller event). A listener's Close closes the listening socket
+// only, never a connection accepted from it (conn.Server's Shutdown
+// decides what becomes of those).
 //
 // Property keys exposed: netpoll.Connection (the underlying connection;
-// on accepted connections its LocalAddr and RemoteAddr are nil: use the
-// conn.Connection's) on every connection; listeners expose none. Connect
+// its LocalAddr and RemoteAddr are nil: use the conn.Connection's) on
+// every connection; listeners expose none. Connect
 // and Bind read no property.
 package netpoll

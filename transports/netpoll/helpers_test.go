@@ -4,7 +4,6 @@ package netpoll
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"path/filepath"
@@ -52,34 +51,16 @@ func bind(t *testing.T, f *Factory, addr net.Addr) conn.Listener {
 
 // pair connects to l and accepts; both connections are aborted at t's
 // cleanup.
-//
-// netpoll's dialer sometimes fails a dial with "connection has been closed
-// by peer" while other connections are being reset (a stale poller event,
-// it seems, reaching the dial's reused operator; seen about once in a few
-// hundred dials in TestCloseRacingReadAndFlush under -race): pair then dials
-// again and skips the accepted connection that does not match.
 func pair(t *testing.T, f *Factory, l conn.Listener) (client, server conn.Connection) {
 	t.Helper()
 	ctx := testkit.Context(t)
-	var err error
-	for range 3 {
-		client, err = f.Connect(ctx, l.Addr(), conn.Properties{})
-		if !errors.Is(err, netpoll.ErrConnClosed) {
-			break
-		}
-		t.Logf("netpoll dial failed spuriously, dialing again: %v", err)
-	}
+	client, err := f.Connect(ctx, l.Addr(), conn.Properties{})
 	require.NoError(t, err)
 	t.Cleanup(func() { client.Abort(nil) })
-	for {
-		server, err = l.Accept(ctx)
-		require.NoError(t, err)
-		if server.RemoteAddr().String() == client.LocalAddr().String() {
-			break
-		}
-		server.Abort(nil) // the other end of a failed dial
-	}
+	server, err = l.Accept(ctx)
+	require.NoError(t, err)
 	t.Cleanup(func() { server.Abort(nil) })
+	require.Equal(t, client.LocalAddr().String(), server.RemoteAddr().String())
 	return client, server
 }
 

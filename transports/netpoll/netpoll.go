@@ -41,26 +41,25 @@ func (f *Factory) linger() time.Duration {
 var _ conn.Factory = (*Factory)(nil)
 
 // Connect dials addr, whose Network() is "tcp", "tcp4", "tcp6" or "unix",
-// with netpoll's dialer. ctx interrupts the dial of a *net.TCPAddr; for
-// other addresses (a unix socket, a TCP address to resolve) its deadline
-// bounds the dial and it is checked before and after. props is not read.
+// with the net package's dialer, which ctx interrupts, and hands the
+// connected socket to netpoll's pollers, as Accept does. (netpoll's own
+// dialer fails a connection whose peer wrote and closed before the dial
+// returned, dropping what the peer wrote.) props is not read.
 func (f *Factory) Connect(ctx context.Context, addr net.Addr, props conn.Properties) (conn.Connection, error) {
 	network, address, err := split("connect", addr)
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, wrap("connect", network, address, err)
-	}
-	nc, err := dial(ctx, network, address, addr)
+	var d net.Dialer
+	c, err := d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, wrap("connect", network, address, err)
 	}
-	if err := ctx.Err(); err != nil {
-		nc.Close()
+	nc, err := detach(c)
+	if err != nil {
 		return nil, wrap("connect", network, address, err)
 	}
-	return start(nc, nc.LocalAddr(), nc.RemoteAddr(), f.linger()).connection(), nil
+	return start(nc, c.LocalAddr(), c.RemoteAddr(), f.linger()).connection(), nil
 }
 
 // start serves nc's input with the transport's callbacks.
@@ -73,42 +72,6 @@ func start(nc netpoll.Connection, local, remote net.Addr, lingerFor time.Duratio
 		s.onClose(nc)
 	}
 	return s
-}
-
-// dialAttempts bounds dial's attempts.
-const dialAttempts = 3
-
-// dial dials with netpoll, again when netpoll fails the dial with
-// ErrConnClosed: its dialer sometimes reports "closed by peer" while the
-// connection is being made, from a stale poller event of an earlier socket
-// with the same descriptor number (seen under load, about once in a few
-// thousand dials); a peer cannot close a connection that is not made yet.
-func dial(ctx context.Context, network, address string, addr net.Addr) (nc netpoll.Connection, err error) {
-	for range dialAttempts {
-		if nc, err = dialOnce(ctx, network, address, addr); !errors.Is(err, netpoll.ErrConnClosed) || ctx.Err() != nil {
-			break
-		}
-	}
-	return nc, err
-}
-
-// dialOnce dials with netpoll: a *net.TCPAddr with DialTCP, which ctx
-// interrupts; anything else with DialConnection, bounded by ctx's deadline.
-func dialOnce(ctx context.Context, network, address string, addr net.Addr) (netpoll.Connection, error) {
-	if a, ok := addr.(*net.TCPAddr); ok {
-		c, err := netpoll.DialTCP(ctx, network, nil, &netpoll.TCPAddr{TCPAddr: *a})
-		if err != nil {
-			return nil, err
-		}
-		return c, nil
-	}
-	var timeout time.Duration
-	if d, ok := ctx.Deadline(); ok {
-		if timeout = time.Until(d); timeout <= 0 {
-			return nil, context.DeadlineExceeded
-		}
-	}
-	return netpoll.DialConnection(network, address, timeout)
 }
 
 // Bind listens on addr, whose Network() is "tcp", "tcp4", "tcp6" or
