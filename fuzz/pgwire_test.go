@@ -59,35 +59,63 @@ func FuzzPGBackend(f *testing.F) {
 		codectest.RequireSameOutcome(t, want, wantErr, got, err)
 
 		// A RowScanner, with the BackendReader for what it leaves, reads
-		// the same rows as DecodeDataRow, and stops at the same error.
+		// the same rows as DecodeDataRow, and stops at the same error,
+		// with its Next loop and with its Rows loop.
 		max := pgLimits[ctl&3]
-		wantRows, wantErr := pgRows(pipe.SequenceOf(data), max, false)
-		gotRows, err := pgRows(codectest.Split(data, cuts), max, true)
-		require.Equal(t, wantRows, gotRows)
-		if wantErr == nil {
-			require.NoError(t, err)
-		} else {
-			require.EqualError(t, err, wantErr.Error())
+		wantRows, wantErr := pgRows(pipe.SequenceOf(data), max, pgByMessage)
+		for _, mode := range []int{pgNext, pgIter, pgByMessageRow} {
+			for _, s := range []pipe.Sequence{pipe.SequenceOf(data), codectest.Split(data, cuts)} {
+				gotRows, err := pgRows(s, max, mode)
+				if wantErr == nil {
+					require.NoError(t, err)
+				} else {
+					require.EqualError(t, err, wantErr.Error())
+					if mode == pgIter && len(gotRows) == len(wantRows)+1 {
+						// The values of the malformed row before its
+						// first bad length, yielded before the error.
+						gotRows = append(wantRows[:0:0], gotRows[:len(wantRows)]...)
+					}
+				}
+				require.Equal(t, wantRows, gotRows, "mode %d", mode)
+			}
 		}
 
 		pgRoundTrip(t, data, true)
 	})
 }
 
+// The ways pgRows reads rows.
+const (
+	pgByMessage    = iota // message by message with DecodeDataRow
+	pgNext                // RowScanner.Next and Values
+	pgIter                // RowScanner.Rows and Row.Values
+	pgByMessageRow        // message by message, DataRow.Row's Values when contiguous
+)
+
 // pgRows reads the DataRows of s as a client does: with a
-// pgwire.RowScanner, and a BackendReader for the other messages and the
-// rows the scanner leaves, when scan is set; message by message with
-// DecodeDataRow otherwise. It returns the rows' values (copies, nil for
-// NULL) and the error that stopped the read (nil at the end of s).
-func pgRows(s pipe.Sequence, max int64, scan bool) ([][][]byte, error) {
+// pgwire.RowScanner (Next or Rows, as mode says), and a BackendReader for
+// the other messages and the rows the scanner leaves; message by message
+// with DecodeDataRow for pgByMessage and pgByMessageRow. It returns the rows' values (copies,
+// nil for NULL) and the error that stopped the read (nil at the end of s).
+func pgRows(s pipe.Sequence, max int64, mode int) ([][][]byte, error) {
 	codec := pgwire.BackendReader{MaxMessageSize: max}
 	sc := pgwire.RowScanner{MaxMessageSize: max}
 	var rows [][][]byte
 	for {
-		if scan {
+		if mode == pgNext || mode == pgIter {
 			sc.Reset(s)
-			for sc.Next() {
-				rows = append(rows, copyPGValues(sc.Values()))
+			if mode == pgNext {
+				for sc.Next() {
+					rows = append(rows, copyPGValues(sc.Values()))
+				}
+			} else {
+				for row := range sc.Rows() {
+					vals := [][]byte{}
+					for v := range row.Values() {
+						vals = append(vals, v)
+					}
+					rows = append(rows, copyPGValues(vals))
+				}
 			}
 			if err := sc.Err(); err != nil {
 				return rows, err
@@ -107,11 +135,20 @@ func pgRows(s pipe.Sequence, max int64, scan bool) ([][][]byte, error) {
 				return rows, err
 			}
 			var vals [][]byte
-			for cols := r.Columns(); cols.Next(); {
-				if v := cols.Value(); v.Null {
-					vals = append(vals, nil)
-				} else {
-					vals = append(vals, v.Data.Bytes())
+			if row, ok := r.Row(); ok && mode == pgByMessageRow {
+				for v := range row.Values() {
+					vals = append(vals, v)
+				}
+				if len(vals) != row.NumColumns() {
+					return rows, fmt.Errorf("DataRow.Row: %d values of %d", len(vals), row.NumColumns())
+				}
+			} else {
+				for cols := r.Columns(); cols.Next(); {
+					if v := cols.Value(); v.Null {
+						vals = append(vals, nil)
+					} else {
+						vals = append(vals, v.Data.Bytes())
+					}
 				}
 			}
 			rows = append(rows, copyPGValues(vals))

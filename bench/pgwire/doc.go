@@ -5,12 +5,13 @@
 // io.Reader into their own buffers and touch every value the same way:
 //
 //   - impl=bedrock: reader.FromIO into a pipe, read by the client itself,
-//     the runs of DataRows with a pgwire.RowScanner and the other
-//     messages (and the large rows a segment edge cuts) with a
+//     the runs of DataRows with a pgwire.RowScanner's Rows loop (each
+//     row's values from Row.Values, checked as they are read) and the
+//     other messages (and the large rows a segment edge cuts) with a
 //     pgwire.BackendReader;
 //   - impl=bedrock-reader: the same pipe read message by message with
 //     protocol.Reader and pgwire.BackendReader, each DataRow's values
-//     with DecodeDataRow and AppendValues;
+//     with DecodeDataRow and DataRow.Row's Values iterator;
 //   - impl=pgproto3: Frontend.Receive.
 //
 // Compare with

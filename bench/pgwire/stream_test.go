@@ -122,16 +122,16 @@ type impl interface {
 }
 
 // bedrockImpl reads its pipe.Reader (reader.FromIO) itself, as a driver
-// reading a large result does: a pgwire.RowScanner reads the runs of
-// DataRows (copying the few a segment edge cuts), a pgwire.BackendReader
-// the other messages and the large rows a segment edge cuts.
+// reading a large result does: a pgwire.RowScanner's Rows loop reads the
+// runs of DataRows (copying the few a segment edge cuts), each row's
+// values from Row.Values, and a pgwire.BackendReader the other messages
+// and the large rows a segment edge cuts.
 type bedrockImpl struct {
 	in    pipe.Reader
 	codec pgwire.BackendReader
 	rows  pgwire.RowScanner
 	buf   pipe.Sequence // the unread rest of the pipe's buffer, when held
 	held  bool
-	vals  [][]byte
 }
 
 func newBedrock(s *stream) *bedrockImpl {
@@ -153,9 +153,9 @@ func (b *bedrockImpl) read(visit func(v []byte, null bool)) (digest, error) {
 			b.buf, b.held = res.Buffer, true
 		}
 		b.rows.Reset(b.buf)
-		for b.rows.Next() {
+		for row := range b.rows.Rows() {
 			d.Rows++
-			for _, v := range b.rows.Values() {
+			for v := range row.Values() {
 				d.Values++
 				if v == nil {
 					d.Nulls++
@@ -185,7 +185,7 @@ func (b *bedrockImpl) read(visit func(v []byte, null bool)) (digest, error) {
 		if err != nil {
 			return d, err
 		}
-		done, err := d.message(m, &b.vals, visit)
+		done, err := d.message(m, visit)
 		if err != nil {
 			return d, err
 		}
@@ -197,7 +197,7 @@ func (b *bedrockImpl) read(visit func(v []byte, null bool)) (digest, error) {
 }
 
 // message folds m, any message of the result, into d.
-func (d *digest) message(m pgwire.Message, vals *[][]byte, visit func(v []byte, null bool)) (done bool, err error) {
+func (d *digest) message(m pgwire.Message, visit func(v []byte, null bool)) (done bool, err error) {
 	switch m.Type {
 	case pgwire.TypeRowDescription:
 		rd, err := pgwire.DecodeRowDescription(m)
@@ -211,9 +211,8 @@ func (d *digest) message(m pgwire.Message, vals *[][]byte, visit func(v []byte, 
 			return false, err
 		}
 		d.Rows++
-		var ok bool
-		if *vals, ok = row.AppendValues((*vals)[:0]); ok {
-			for _, v := range *vals {
+		if r, ok := row.Row(); ok {
+			for v := range r.Values() {
 				d.Values++
 				if v == nil {
 					d.Nulls++
@@ -268,10 +267,9 @@ func (d *digest) message(m pgwire.Message, vals *[][]byte, visit func(v []byte, 
 
 // readerImpl reads message by message with a protocol.Reader and a
 // pgwire.BackendReader over reader.FromIO, each DataRow's values with
-// AppendValues.
+// DecodeDataRow and DataRow.Row's Values.
 type readerImpl struct {
-	r    *protocol.Reader[pgwire.Message]
-	vals [][]byte
+	r *protocol.Reader[pgwire.Message]
 }
 
 func newReader(s *stream) *readerImpl {
@@ -286,7 +284,7 @@ func (r *readerImpl) read(visit func(v []byte, null bool)) (digest, error) {
 		if err != nil {
 			return d, err
 		}
-		done, err := d.message(m, &r.vals, visit)
+		done, err := d.message(m, visit)
 		r.r.Advance()
 		if err != nil || done {
 			return d, err

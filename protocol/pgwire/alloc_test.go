@@ -197,3 +197,69 @@ func TestRowScannerZeroAllocs(t *testing.T) {
 	require.Zero(t, allocs)
 	require.Equal(t, 101*3*len(allocRow), n)
 }
+
+// A Rows loop over a reused RowScanner, and DataRow.Row's Values,
+// allocate nothing, their iterators and the loops' bodies inlined.
+func TestRowsZeroAllocs(t *testing.T) {
+	p := pipe.New(pipe.Options{PauseWriterThreshold: -1})
+	w := writer.NewCursor(p.Writer())
+	writeResult(&w)
+	w.Commit()
+	p.Writer().Complete(nil)
+	res, ok, err := p.Reader().TryRead()
+	require.True(t, ok)
+	require.NoError(t, err)
+	buf := res.Buffer
+	var sc pgwire.RowScanner
+	var codec pgwire.BackendReader
+	n, nulls := 0, 0
+	allocs := testing.AllocsPerRun(100, func() {
+		for s := buf; !s.IsEmpty(); {
+			sc.Reset(s)
+			for row := range sc.Rows() {
+				for v := range row.Values() {
+					n++
+					if v == nil {
+						nulls++
+					}
+				}
+			}
+			if sc.Err() != nil {
+				panic(sc.Err())
+			}
+			s = sc.Rest()
+			if s.IsEmpty() {
+				break
+			}
+			m, consumed, _, err := codec.Parse(s)
+			if err != nil {
+				panic(err)
+			}
+			if m.Type == pgwire.TypeDataRow {
+				panic("a DataRow left by the scanner")
+			}
+			s = s.SliceFrom(consumed)
+		}
+		m, _, _, err := codec.Parse(buf.SliceFrom(mustParse(t, buf)))
+		if err != nil {
+			panic(err)
+		}
+		dr, err := pgwire.DecodeDataRow(m)
+		if err != nil {
+			panic(err)
+		}
+		row, ok := dr.Row()
+		if !ok {
+			panic("DataRow.Row")
+		}
+		for v := range row.Values() {
+			n++
+			if v == nil {
+				nulls++
+			}
+		}
+	})
+	require.Zero(t, allocs)
+	require.Equal(t, 101*4*len(allocRow), n)
+	require.Equal(t, 101*4, nulls)
+}

@@ -84,6 +84,49 @@ func ExampleRowScanner() {
 	// CommandComplete{"SELECT 3"}
 }
 
+// A Rows loop hands each value from the buffer to the loop's body, checking
+// it on the way: the fastest way through a large result. Here the result is
+// buffered whole; a client that reads a pipe goes on as ExampleRowScanner
+// does, with Rows in place of the Next loop.
+func ExampleRowScanner_Rows() {
+	p := pipe.New(pipe.Options{})
+	w := writer.NewCursor(p.Writer())
+	pgwire.AppendDataRow(&w, [][]byte{[]byte("1"), []byte("apple")})
+	pgwire.AppendDataRow(&w, [][]byte{[]byte("2"), nil})
+	pgwire.AppendDataRow(&w, [][]byte{[]byte("3"), []byte("cherry")})
+	pgwire.AppendCommandComplete(&w, "SELECT 3")
+	w.Commit()
+	p.Writer().Flush(context.Background())
+	res, _, _ := p.Reader().TryRead()
+
+	var rows pgwire.RowScanner
+	rows.Reset(res.Buffer)
+	total := 0
+	for row := range rows.Rows() {
+		fmt.Printf("%d columns:", row.NumColumns())
+		for v := range row.Values() {
+			if v == nil {
+				fmt.Print(" NULL")
+			} else {
+				fmt.Printf(" %s", v)
+				total += len(v)
+			}
+		}
+		fmt.Println()
+	}
+	if err := rows.Err(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	m, _, _, _ := (&pgwire.BackendReader{}).Parse(rows.Rest())
+	fmt.Println(total, "bytes, then", m.Render(true))
+	// Output:
+	// 2 columns: 1 apple
+	// 2 columns: 2 NULL
+	// 2 columns: 3 cherry
+	// 14 bytes, then CommandComplete{"SELECT 3"}
+}
+
 // printRow prints the values of a row, nil as NULL.
 func printRow(values [][]byte) {
 	fmt.Print("row:")

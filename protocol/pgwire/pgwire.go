@@ -69,6 +69,10 @@
 // in place (a small row cut by a segment edge from a copy), checking each
 // frame and body in one pass, and leaves every
 // other message (and a large row cut by a segment edge) to a BackendReader.
+// Its Next loop gives each row's values as a [][]byte; its Rows loop, the
+// fastest, yields each row and each of its values from range-over-func
+// iterators that inline into the loop, checking the values as it yields
+// them, with no slice of them stored.
 //
 // # Writing
 //

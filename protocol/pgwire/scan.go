@@ -50,10 +50,10 @@ func appendValues(dst [][]byte, f []byte) ([][]byte, bool) {
 	out := dst[k:]
 	o := 2
 	for i := range out {
-		if len(f)-o < 4 {
+		if o < 0 || o > len(f)-4 { // both bounds: the next slice is proved in bounds
 			return dst[:k], false
 		}
-		l := int(int32(binary.BigEndian.Uint32(f[o : o+4])))
+		l := int(int32(binary.BigEndian.Uint32(f[o : o+4 : o+4])))
 		o += 4
 		if l < 0 {
 			if l != -1 {
@@ -108,6 +108,11 @@ func rowError(f []byte) error {
 //	if err := rows.Err(); err != nil { ... }
 //	buf = rows.Rest() // parse its first message with a BackendReader
 //
+// Rows is the single-pass form of the same loop, with a range-over-func
+// iterator over each row's values in place of Values: faster, as no slice
+// of values is stored, but a malformed row is only found as its values are
+// read (see Rows).
+//
 // Its zero value is ready to use; reuse one, so that the slice of Values
 // reaches the capacity of a row once and is not allocated again. It is not
 // safe for concurrent use.
@@ -125,6 +130,9 @@ type RowScanner struct {
 	vals [][]byte      // the values of the last row
 	cut  []byte        // a copy of the last row cut by a segment edge
 	err  error
+
+	last int  // the offset in f of the last row Rows yielded
+	bad  bool // set by a Row's Values at a malformed value
 }
 
 // maxCutRow is the largest DataRow, framing included, that Next copies
@@ -134,6 +142,7 @@ const maxCutRow = 4096
 // Reset starts a scan of buf: the next Next reads its first message.
 func (s *RowScanner) Reset(buf pipe.Sequence) {
 	s.rest, s.f, s.off, s.vals, s.err = buf, buf.First(), 0, s.vals[:0], nil
+	s.bad = false
 	// A row is scanned when 1+n <= the limit, n its declared length, and
 	// n < math.MaxInt32 (n = MaxInt32 is left to the BackendReader).
 	s.max = int(min(limit(s.MaxMessageSize, protocol.DefaultMaxMessageSize), math.MaxInt32))
