@@ -114,8 +114,9 @@ type ioReader struct {
 // short or skipped.
 var errInterrupted = errors.New("reader: read interrupted")
 
-// probe is a done context: given it, the pipe's Read returns ctx.Err()
-// exactly when it would have to wait.
+// probe is a done context: given it, the pipe's Read returns ctx.Err(),
+// context.Canceled, exactly when it would have to wait. (Compared with the
+// sentinel, not probe.Err(): Err of a done context takes a lock.)
 var probe = func() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -139,7 +140,7 @@ func (f *ioReader) read(ctx context.Context, need int) (pipe.ReadResult, error) 
 		// done context makes the pipe return ctx.Err() exactly when it would
 		// have to wait for more.
 		res, err := f.r.ReadAtLeast(probe, need)
-		if err != probe.Err() {
+		if err != context.Canceled {
 			return res, err
 		}
 		if err := ctx.Err(); err != nil {
