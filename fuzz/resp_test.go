@@ -1,9 +1,12 @@
 package fuzz_test
 
 import (
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +23,9 @@ import (
 
 // FuzzRESP parses the data with a resp.Codec from one segment and from
 // segments cut where the input says, checking the positions Parse returns
-// and that both parses agree, writes every value parsed back with
+// and that both parses agree, feeds it in random chunks to a resp.Decoder,
+// which must give what Codec.Parse gives for each buffer, writes every
+// value parsed back with
 // Codec.WriteMessage and parses it again, and writes values generated from
 // the data with the Append functions and reads them back.
 //
@@ -40,6 +45,9 @@ func FuzzRESP(f *testing.F) {
 		respSeed(1<<1|1<<3, []byte{128}, "*1\r\n*1\r\n*1\r\n:1\r\n$5\r\nhello\r\n"),
 		respSeed(0, nil, ":9223372036854775808\r\n"),
 		respSeed(0, []byte{4}, "$3\r\nabcd\r\n"),
+		// Long lines and bulks inside aggregates, which a Decoder waits for.
+		respSeed(0, []byte{7, 77}, "*3\r\n+"+strings.Repeat("line ", 40)+"\r\n$100\r\n"+strings.Repeat("b", 100)+"\r\n%1\r\n~1\r\n:1\r\n*1\r\n_\r\n"),
+		respSeed(1, []byte{3}, strings.Repeat("word ", 60)+"\r\nPING\r\n"),
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -51,8 +59,56 @@ func FuzzRESP(f *testing.F) {
 		got, err := parseRESP(t, codec, codectest.Split(data, cuts))
 		codectest.RequireSameOutcome(t, want, wantErr, got, err)
 
+		respDecoderChunks(t, codec, data, cuts)
+
 		respRoundTrip(t, data)
 	})
+}
+
+// respDecoderChunks feeds data, cut where the input says, to a
+// resp.Decoder as a protocol.Reader would: a buffer that grows by random
+// chunks from the same start until a value is whole, then the rest after
+// it. Every Parse must give what Codec.Parse gives for the same buffer:
+// the same value, positions and error.
+func respDecoderChunks(t *testing.T, codec resp.Codec, data []byte, cuts []int) {
+	all := codectest.Split(data, cuts)
+	rng := rand.New(rand.NewPCG(uint64(len(data)), uint64(len(cuts))<<32|uint64(crc32.ChecksumIEEE(data))))
+	dec := resp.NewDecoder(codec)
+	for start, end := int64(0), int64(0); ; {
+		if rng.IntN(4) == 0 {
+			end = min(end+1, all.Len()) // byte by byte, at times
+		} else {
+			end = min(end+1+rng.Int64N(1+all.Len()/4), all.Len())
+		}
+		buf := all.Slice(start, end)
+		for {
+			v, consumed, examined, err := dec.Parse(buf)
+			wv, wconsumed, wexamined, werr := codec.Parse(buf)
+			require.Equal(t, werr, err)
+			require.True(t, consumed == wconsumed, "consumed at %d, Codec at %d", buf.Offset(consumed), buf.Offset(wconsumed))
+			require.True(t, examined == wexamined, "examined at %d, Codec at %d", buf.Offset(examined), buf.Offset(wexamined))
+			require.Equal(t, wv.String(), v.String())
+			require.True(t, sameValue(wv, v), "the same Value: %+v and %+v", wv, v)
+			if err != nil {
+				if errors.Is(err, protocol.ErrIncomplete) && end < all.Len() {
+					break // more bytes
+				}
+				return
+			}
+			start += buf.Offset(consumed)
+			buf = all.Slice(start, end)
+			if buf.IsEmpty() && end == all.Len() {
+				return
+			}
+		}
+	}
+}
+
+// sameValue reports whether a and b are the same value of the same
+// memory: positions equal, NaN equal to NaN.
+func sameValue(a, b resp.Value) bool {
+	return a.Kind == b.Kind && a.Null == b.Null && a.Int == b.Int && a.Len == b.Len &&
+		math.Float64bits(a.Float) == math.Float64bits(b.Float) && a.Data == b.Data
 }
 
 // respSeed encodes an input for FuzzRESP.

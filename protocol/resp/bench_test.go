@@ -1,10 +1,12 @@
 package resp_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/f2bac256/bedrock/pipe"
+	"github.com/f2bac256/bedrock/protocol"
 	"github.com/f2bac256/bedrock/protocol/resp"
 )
 
@@ -88,6 +90,80 @@ func BenchmarkIncomplete(b *testing.B) {
 			for range b.N {
 				if _, _, _, err := c.Parse(split.buf); err == nil {
 					b.Fatal("parsed an incomplete value")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDecoder is BenchmarkParse with a Decoder: the same cost for
+// values that are whole in the buffer.
+//
+//	go test -run '^$' -bench 'Parse$|Decoder$' -benchmem -count 6 ./protocol/resp/ > out
+//	benchstat -col .name -row /value,/seg out
+func BenchmarkDecoder(b *testing.B) {
+	for _, in := range benchInputs {
+		data := []byte(in.in)
+		var parts [][]byte
+		for i := 0; i < len(data); i += 7 {
+			parts = append(parts, data[i:min(i+7, len(data))])
+		}
+		for _, split := range []struct {
+			name string
+			buf  pipe.Sequence
+		}{{"seg=1", pipe.SequenceOf(data)}, {"seg=7", pipe.SequenceOf(parts...)}} {
+			b.Run("value="+in.name+"/"+split.name, func(b *testing.B) {
+				d := resp.NewDecoder(resp.Codec{})
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for range b.N {
+					v, _, _, err := d.Parse(split.buf)
+					if err != nil {
+						b.Fatal(err)
+					}
+					walk(v)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkTrickled reads an array of 20,000 bulks (380 KB) that arrives
+// in reads of 4 KiB through a protocol.Reader, with Codec, which parses
+// the value again on each of the 93 reads, and with a Decoder, which
+// resumes where it stopped.
+func BenchmarkTrickled(b *testing.B) {
+	data := []byte("*20000\r\n" + strings.Repeat("$12\r\nlist-element\r\n", 20000))
+	for _, parser := range []struct {
+		name string
+		new  func() protocol.MessageReader[resp.Value]
+	}{
+		{"codec", func() protocol.MessageReader[resp.Value] { return resp.Codec{} }},
+		{"decoder", func() protocol.MessageReader[resp.Value] { return resp.NewDecoder(resp.Codec{}) }},
+	} {
+		b.Run("value=lrange20k/read=4k/parser="+parser.name, func(b *testing.B) {
+			p := pipe.New(pipe.Options{PauseWriterThreshold: -1})
+			r := protocol.NewReader(p.Reader(), parser.new(), protocol.ReaderOptions{})
+			ctx := context.Background()
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for range b.N {
+				for i := 0; ; i += 4096 {
+					p.Writer().Write(data[i:min(i+4096, len(data))])
+					if _, err := p.Writer().Flush(ctx); err != nil {
+						b.Fatal(err)
+					}
+					v, ok, err := r.TryRead()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if ok {
+						if v.Len != 20000 || i+4096 < len(data) {
+							b.Fatal("wrong value")
+						}
+						r.Advance()
+						break
+					}
 				}
 			}
 		})

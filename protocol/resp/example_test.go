@@ -25,7 +25,9 @@ func Example() {
 	requests.Writer().Complete(nil)
 
 	// The server's side.
-	sr := protocol.NewReader[resp.Value](requests.Reader(), resp.Codec{Inline: true}, protocol.ReaderOptions{})
+	// A Decoder per stream: a command arriving in many reads is read in
+	// one pass.
+	sr := protocol.NewReader[resp.Value](requests.Reader(), resp.NewDecoder(resp.Codec{Inline: true}), protocol.ReaderOptions{})
 	out := protocol.NewWriter[resp.Value](replies.Writer(), resp.Codec{})
 	for {
 		cmd, err := sr.Read(ctx)
@@ -54,7 +56,7 @@ func Example() {
 	replies.Writer().Complete(nil)
 
 	// The client reads the replies.
-	cr := protocol.NewReader[resp.Value](replies.Reader(), resp.Codec{}, protocol.ReaderOptions{})
+	cr := protocol.NewReader[resp.Value](replies.Reader(), resp.NewDecoder(resp.Codec{}), protocol.ReaderOptions{})
 	for {
 		v, err := cr.Read(ctx)
 		if err != nil {

@@ -184,7 +184,7 @@ func (p *parser) scan(seq pipe.Sequence, b []byte, i, depth int, v *Value) (int,
 			v.Null = true
 			return j, scanOK
 		}
-		if n < 0 || n > math.MaxInt64/2 || depth >= p.maxDepth {
+		if n < 0 || n > math.MaxInt64/2 || depth >= int(p.maxDepth) {
 			return j, scanBad
 		}
 		elems := n
@@ -254,7 +254,7 @@ func (p *parser) skip(b []byte, i, depth int) (int, scanStatus) {
 		if n == -1 && k == Array {
 			return j, scanOK
 		}
-		if n < 0 || n > math.MaxInt64/2 || depth >= p.maxDepth {
+		if n < 0 || n > math.MaxInt64/2 || depth >= int(p.maxDepth) {
 			return j, scanBad
 		}
 		if k == Map || k == Attribute {

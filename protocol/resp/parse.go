@@ -16,7 +16,7 @@ import (
 
 // value parses one value at c, nested in depth aggregates.
 func (p parser) value(c *reader.Cursor, depth int) (Value, error) {
-	start := c.Consumed()
+	start := p.base + c.Consumed()
 	t, err := c.ReadByte()
 	if err != nil {
 		return Value{}, protocol.ErrIncomplete
@@ -31,14 +31,14 @@ func (p parser) value(c *reader.Cursor, depth int) (Value, error) {
 		return Value{}, fmt.Errorf("%w: bad type byte %q at byte %d", ErrProtocol, t, start)
 
 	case Integer:
-		n, err := readInt(c, true)
+		n, err := p.readInt(c, true)
 		if err != nil {
 			return Value{}, err
 		}
 		return Value{Kind: Integer, Int: n}, nil
 
 	case SimpleString, Error, Null, Boolean, Double, BigNumber:
-		line, err := readLine(c)
+		line, err := p.readLine(c)
 		if err != nil {
 			return Value{}, err
 		}
@@ -71,7 +71,7 @@ func (p parser) value(c *reader.Cursor, depth int) (Value, error) {
 		return v, nil
 
 	case BulkString, BulkError, VerbatimString:
-		n, err := readInt(c, false)
+		n, err := p.readInt(c, false)
 		if err != nil {
 			return Value{}, err
 		}
@@ -88,7 +88,7 @@ func (p parser) value(c *reader.Cursor, depth int) (Value, error) {
 		if !ok {
 			return Value{}, protocol.ErrIncomplete
 		}
-		if err := readCRLF(c); err != nil {
+		if err := p.readCRLF(c); err != nil {
 			return Value{}, err
 		}
 		if k == VerbatimString {
@@ -100,18 +100,12 @@ func (p parser) value(c *reader.Cursor, depth int) (Value, error) {
 		return Value{Kind: k, Data: data}, nil
 
 	default: // aggregates
-		n, err := readInt(c, false)
+		n, null, err := p.header(c, k, depth, start)
 		if err != nil {
 			return Value{}, err
 		}
-		if n == -1 && k == Array {
+		if null {
 			return Value{Kind: Array, Null: true}, nil
-		}
-		if n < 0 || n > math.MaxInt64/2 {
-			return Value{}, fmt.Errorf("%w: bad count %d at byte %d", ErrProtocol, n, start)
-		}
-		if depth >= p.maxDepth {
-			return Value{}, fmt.Errorf("%w: over %d levels at byte %d", ErrTooDeep, p.maxDepth, start)
 		}
 		elems := n
 		if k == Map || k == Attribute {
@@ -134,6 +128,25 @@ func (p parser) value(c *reader.Cursor, depth int) (Value, error) {
 		}
 		return Value{Kind: k, Len: n, Data: c.Sequence().SliceFrom(from).SliceTo(c.Position())}, nil
 	}
+}
+
+// header reads the count of an aggregate of kind k, whose type byte, at
+// byte start of the value, was just read, nested in depth aggregates. null
+// reports the null array.
+func (p *parser) header(c *reader.Cursor, k Kind, depth int, start int64) (n int64, null bool, err error) {
+	if n, err = p.readInt(c, false); err != nil {
+		return 0, false, err
+	}
+	if n == -1 && k == Array {
+		return n, true, nil
+	}
+	if n < 0 || n > math.MaxInt64/2 {
+		return 0, false, fmt.Errorf("%w: bad count %d at byte %d", ErrProtocol, n, start)
+	}
+	if depth >= int(p.maxDepth) {
+		return 0, false, fmt.Errorf("%w: over %d levels at byte %d", ErrTooDeep, p.maxDepth, start)
+	}
+	return n, false, nil
 }
 
 // inline1 reads an inline command.
@@ -179,8 +192,8 @@ func (p parser) inline1(c *reader.Cursor) (Value, error) {
 
 // readLine reads the rest of a line ended by CRLF, which may hold no CR or
 // LF.
-func readLine(c *reader.Cursor) (pipe.Sequence, error) {
-	at := c.Consumed()
+func (p *parser) readLine(c *reader.Cursor) (pipe.Sequence, error) {
+	at := p.base + c.Consumed()
 	line, ok := c.ReadTo('\r', true)
 	if !ok {
 		return pipe.Sequence{}, protocol.ErrIncomplete
@@ -190,7 +203,7 @@ func readLine(c *reader.Cursor) (pipe.Sequence, error) {
 		return pipe.Sequence{}, protocol.ErrIncomplete
 	}
 	if b != '\n' {
-		return pipe.Sequence{}, fmt.Errorf("%w: CR without LF at byte %d", ErrProtocol, c.Consumed()-2)
+		return pipe.Sequence{}, fmt.Errorf("%w: CR without LF at byte %d", ErrProtocol, p.base+c.Consumed()-2)
 	}
 	if i := line.IndexByte('\n'); i >= 0 {
 		return pipe.Sequence{}, fmt.Errorf("%w: LF in a line at byte %d", ErrProtocol, at+i)
@@ -199,8 +212,8 @@ func readLine(c *reader.Cursor) (pipe.Sequence, error) {
 }
 
 // readCRLF reads the CRLF that ends a bulk.
-func readCRLF(c *reader.Cursor) error {
-	at := c.Consumed()
+func (p *parser) readCRLF(c *reader.Cursor) error {
+	at := p.base + c.Consumed()
 	for _, want := range [2]byte{'\r', '\n'} {
 		b, err := c.ReadByte()
 		if err != nil {
@@ -215,8 +228,8 @@ func readCRLF(c *reader.Cursor) error {
 
 // readInt reads a decimal integer ended by CRLF: an optional sign ("+"
 // only if plus) and 1..19 digits.
-func readInt(c *reader.Cursor, plus bool) (int64, error) {
-	at := c.Consumed()
+func (p *parser) readInt(c *reader.Cursor, plus bool) (int64, error) {
+	at := p.base + c.Consumed()
 	b, err := c.ReadByte()
 	if err != nil {
 		return 0, protocol.ErrIncomplete
@@ -240,7 +253,7 @@ func readInt(c *reader.Cursor, plus bool) (int64, error) {
 	}
 	switch {
 	case digits == 0 || b != '\r':
-		return 0, fmt.Errorf("%w: non-digit %q in an integer at byte %d", ErrProtocol, b, c.Consumed()-1)
+		return 0, fmt.Errorf("%w: non-digit %q in an integer at byte %d", ErrProtocol, b, p.base+c.Consumed()-1)
 	case neg && n > 1<<63 || !neg && n > math.MaxInt64:
 		return 0, fmt.Errorf("%w: integer overflows 64 bits at byte %d", ErrProtocol, at)
 	}
@@ -248,7 +261,7 @@ func readInt(c *reader.Cursor, plus bool) (int64, error) {
 		return 0, protocol.ErrIncomplete
 	}
 	if b != '\n' {
-		return 0, fmt.Errorf("%w: CR without LF at byte %d", ErrProtocol, c.Consumed()-2)
+		return 0, fmt.Errorf("%w: CR without LF at byte %d", ErrProtocol, p.base+c.Consumed()-2)
 	}
 	if neg {
 		return -int64(n), nil

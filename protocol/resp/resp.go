@@ -14,6 +14,14 @@
 // or String). The elements of an aggregate are parsed again, lazily and
 // without allocating, by Value.Elements.
 //
+// Codec has no state: a value that is not whole yet is validated again
+// from its first byte each time Parse is called, on every read of a
+// protocol.Reader, which makes a large value arriving in many reads cost
+// time quadratic in its size. Decoder, a Codec with the memory of one
+// stream, resumes where the last Parse stopped instead: it is the
+// MessageReader to give a long-lived protocol.Reader (a server's
+// connection, a client's replies).
+//
 // Malformed input fails with an error wrapping ErrProtocol that says what is
 // wrong and at which byte of the value; a bulk string longer than
 // Codec.MaxBulkLength fails with an error wrapping
@@ -302,6 +310,11 @@ const maxDoubleLength = 128
 // Codec reads and writes RESP values. The zero Codec reads RESP2 and RESP3
 // values with the defaults below and refuses inline commands. A Codec is a
 // small value with no state: it may be copied and used concurrently.
+//
+// Having no state, Parse reads an incomplete value again from its first
+// byte on each call: to read a stream, where large values arrive in many
+// reads, give the protocol.Reader a Decoder (NewDecoder), which reads
+// each byte about once.
 type Codec struct {
 	// MaxBulkLength bounds the declared length of a bulk string, bulk
 	// error or verbatim string. 0 means DefaultMaxBulkLength. A
@@ -317,18 +330,24 @@ type Codec struct {
 	Inline bool
 }
 
-// parser holds the limits in effect.
+// parser holds the limits in effect. It fits in three words (maxDepth is
+// an int32, inline beside it): Parse's fast path makes one per call, and a
+// fourth word costs it a few percent on small values.
 type parser struct {
 	maxBulk  int64
-	maxDepth int
+	maxDepth int32
 	inline   bool
+	// base is the offset in the value of the first byte of the Cursor the
+	// parser reads, added to the offsets its errors give: not 0 only when
+	// a Decoder resumes a value at one of its elements.
+	base int64
 }
 
 // trusted re-parses values already validated.
-var trusted = parser{maxBulk: math.MaxInt64, maxDepth: math.MaxInt}
+var trusted = parser{maxBulk: math.MaxInt64, maxDepth: math.MaxInt32}
 
 func (c Codec) parser() parser {
-	p := parser{maxBulk: c.MaxBulkLength, maxDepth: c.MaxDepth, inline: c.Inline}
+	p := parser{maxBulk: c.MaxBulkLength, maxDepth: int32(min(c.MaxDepth, math.MaxInt32)), inline: c.Inline}
 	if p.maxBulk <= 0 {
 		p.maxBulk = DefaultMaxBulkLength
 	}

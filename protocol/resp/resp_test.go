@@ -362,9 +362,10 @@ func joinedInput(n int) string {
 	return b.String()
 }
 
-// readAll reads every value with a protocol.Reader until an error, and
-// returns them rendered and that error (nil for io.EOF).
-func readAll(t *testing.T, in pipe.Reader, c resp.Codec) ([]string, error) {
+// readAll reads every value with a protocol.Reader and c (a Codec or a
+// Decoder) until an error, and returns them rendered and that error (nil
+// for io.EOF).
+func readAll(t *testing.T, in pipe.Reader, c protocol.MessageReader[resp.Value]) ([]string, error) {
 	r := protocol.NewReader[resp.Value](in, c, protocol.ReaderOptions{})
 	ctx := testkit.Context(t)
 	var got []string
