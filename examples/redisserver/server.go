@@ -225,21 +225,34 @@ func (s *session) protocolError(msg string) error {
 // do, inline or not, is read in one pass with resp's ParseCommand, its
 // arguments sliced out of the input into args; anything else (a command
 // that spans segments or is not wholly buffered yet, malformed input) is
-// left to codec.Parse, into v. The message says which: true for args,
-// false for v.
+// left to dec, the session's resp.Decoder, into v. The message says which:
+// true for args, false for v. While a command arrives in many reads, the
+// same buffer grown comes back: ParseCommand is not tried again, and dec
+// resumes where it stopped, so a large command trickled in costs work in
+// proportion to its size, not to its square.
 type commandReader struct {
-	args [][]byte
-	v    resp.Value
+	args    [][]byte
+	v       resp.Value
+	dec     *resp.Decoder // resp.NewDecoder(codec), made on first use
+	waiting bool          // the last Parse found the command incomplete...
+	at      pipe.Position // ...in a buffer starting here
 }
 
 // Parse reads the command at the start of buf.
 func (r *commandReader) Parse(buf pipe.Sequence) (fast bool, consumed, examined pipe.Position, err error) {
-	var n int
-	if r.args, n, fast = codec.ParseCommand(buf.First(), r.args[:0]); fast {
-		at := buf.PositionAt(int64(n))
-		return true, at, at, nil
+	if !r.waiting || buf.Start() != r.at {
+		var n int
+		if r.args, n, fast = codec.ParseCommand(buf.First(), r.args[:0]); fast {
+			r.waiting = false
+			at := buf.PositionAt(int64(n))
+			return true, at, at, nil
+		}
 	}
-	r.v, consumed, examined, err = codec.Parse(buf)
+	if r.dec == nil {
+		r.dec = resp.NewDecoder(codec)
+	}
+	r.v, consumed, examined, err = r.dec.Parse(buf)
+	r.waiting, r.at = errors.Is(err, protocol.ErrIncomplete), buf.Start()
 	return false, consumed, examined, err
 }
 

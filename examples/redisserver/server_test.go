@@ -163,6 +163,27 @@ func TestArgumentsAcrossSegments(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf("$%q", val), got[1])
 }
 
+// A large command trickled in small flushes, which the session's Decoder
+// reads as it arrives (resuming, not starting over), is answered, and so
+// are the commands after it.
+func TestLargeCommandTrickledIn(t *testing.T) {
+	client, _ := servePipes(t, 4096)
+	replies := protocol.NewReader[resp.Value](client.Input(), resp.Codec{}, protocol.ReaderOptions{})
+	const n = 50_000
+	var cmd strings.Builder
+	fmt.Fprintf(&cmd, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*%d\r\n$6\r\nEXISTS\r\n", n+1)
+	for range n {
+		cmd.WriteString("$1\r\nk\r\n")
+	}
+	cmd.WriteString("*1\r\n$4\r\nPING\r\nEXISTS k\r\n")
+	for b := cmd.String(); len(b) > 0; {
+		k := min(len(b), 4000)
+		sendRaw(t, client, b[:k])
+		b = b[k:]
+	}
+	assert.Equal(t, []string{"+OK", fmt.Sprintf(":%d", n), "+PONG", ":1"}, readReplies(t, replies, 4))
+}
+
 // Inline commands, as telnet sends them, are answered.
 func TestInlineCommands(t *testing.T) {
 	for _, tr := range transports {
