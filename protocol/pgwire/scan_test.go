@@ -14,27 +14,37 @@ import (
 )
 
 // scanRows reads the DataRows of s as a client does: with a RowScanner,
-// and a BackendReader for the other messages and the rows the scanner
-// leaves, when scan is set; message by message with DecodeDataRow
-// otherwise. It returns the rows' values (copies, nil for NULL), how many
-// the scanner read, and the error that stopped the read: a DataRow's, or
-// the framing error of the BackendReader (protocol.ErrIncomplete at a cut
-// message), or nil at the end of s.
-func scanRows(s pipe.Sequence, max int64, scan bool) (rows [][][]byte, scanned int, err error) {
+// its Next loop or (viaRows) its Rows loop, and a BackendReader for the
+// other messages and the rows the scanner leaves. It returns the rows'
+// values (copies, nil for NULL), how many the scanner read, and the error
+// that stopped the read: a DataRow's, or the framing error of the
+// BackendReader (protocol.ErrIncomplete at a cut message), or nil at the
+// end of s. Through Rows, a row whose Values met a malformed value is in
+// rows as far as it was yielded (the loop then stops with the error).
+func scanRows(s pipe.Sequence, max int64, viaRows bool) (rows [][][]byte, scanned int, err error) {
 	codec := pgwire.BackendReader{MaxMessageSize: max}
 	sc := pgwire.RowScanner{MaxMessageSize: max}
 	for {
-		if scan {
-			sc.Reset(s)
+		sc.Reset(s)
+		if viaRows {
+			for row := range sc.Rows() {
+				var vals [][]byte
+				for v := range row.Values() {
+					vals = append(vals, v)
+				}
+				rows = append(rows, copyValues(vals))
+				scanned++
+			}
+		} else {
 			for sc.Next() {
 				rows = append(rows, copyValues(sc.Values()))
 				scanned++
 			}
-			if err := sc.Err(); err != nil {
-				return rows, scanned, err
-			}
-			s = sc.Rest()
 		}
+		if err := sc.Err(); err != nil {
+			return rows, scanned, err
+		}
+		s = sc.Rest()
 		if s.IsEmpty() {
 			return rows, scanned, nil
 		}
@@ -101,13 +111,13 @@ func scanInput(t *testing.T) ([]byte, [][][]byte) {
 // capacity cut.
 func TestRowScannerAcrossEdges(t *testing.T) {
 	data, want := scanInput(t)
-	rows, scanned, err := scanRows(pipe.SequenceOf(data), 0, true)
+	rows, scanned, err := scanRows(pipe.SequenceOf(data), 0, false)
 	require.NoError(t, err)
 	require.Equal(t, want, rows)
 	require.Equal(t, len(want), scanned)
 	for cut := range len(data) + 1 {
 		for cut2 := cut; cut2 <= len(data); cut2 += 7 {
-			rows, scanned, err := scanRows(codectest.Split(data, []int{cut, cut2}), 0, true)
+			rows, scanned, err := scanRows(codectest.Split(data, []int{cut, cut2}), 0, false)
 			require.NoError(t, err, "cuts %d %d", cut, cut2)
 			require.Equal(t, want, rows, "cuts %d %d", cut, cut2)
 			require.Equal(t, len(want), scanned, "cuts %d %d: cut rows copied", cut, cut2)
@@ -196,30 +206,7 @@ func TestRowScannerStops(t *testing.T) {
 	require.NoError(t, sc.Err())
 	require.Equal(t, int64(len(good)-1), sc.Rest().Len())
 
-	// Over the limit: left to the BackendReader, which reports it.
-	long := encode(t, msg{enc: func(w *writer.Cursor) error { return pgwire.AppendDataRow(w, [][]byte{make([]byte, 100)}) }})
-	rows, scanned, err := scanRows(pipe.SequenceOf(append(append([]byte{}, good...), long...)), 64, true)
-	require.ErrorIs(t, err, protocol.ErrMessageTooLarge)
-	require.Len(t, rows, 1)
-	require.Equal(t, 1, scanned)
-	rows, scanned, err = scanRows(pipe.SequenceOf(long), -1, true)
-	require.NoError(t, err)
-	require.Len(t, rows, 1)
-	require.Equal(t, 1, scanned)
-
-	// A large row cut by a segment edge is left to the BackendReader.
-	big := encode(t, msg{enc: func(w *writer.Cursor) error { return pgwire.AppendDataRow(w, [][]byte{make([]byte, 5000), nil}) }})
-	data := append(append(append([]byte{}, good...), big...), good...)
-	rows, scanned, err = scanRows(codectest.Split(data, []int{len(good) + 2500}), 0, true)
-	require.NoError(t, err)
-	require.Len(t, rows, 3)
-	require.Len(t, rows[1][0], 5000)
-	require.Nil(t, rows[1][1])
-	require.Equal(t, 2, scanned)
-	rows, scanned, err = scanRows(pipe.SequenceOf(data), 0, true)
-	require.NoError(t, err)
-	require.Len(t, rows, 3)
-	require.Equal(t, 3, scanned, "in place when whole in a segment")
+	requireLeftToBackendReader(t, good, false)
 
 	// The zero RowScanner reads nothing.
 	var zero pgwire.RowScanner
@@ -257,4 +244,35 @@ func TestAppendValues(t *testing.T) {
 	got, ok = pgwire.DataRow{}.AppendValues(nil)
 	require.True(t, ok)
 	require.Empty(t, got)
+}
+
+// requireLeftToBackendReader checks that a scan, through the Next loop or
+// (viaRows) the Rows loop, leaves a row over MaxMessageSize, and a large
+// row a segment edge cuts, to the BackendReader; good is a small DataRow.
+func requireLeftToBackendReader(t *testing.T, good []byte, viaRows bool) {
+	t.Helper()
+	// Over the limit: left to the BackendReader, which reports it.
+	long := encode(t, msg{enc: func(w *writer.Cursor) error { return pgwire.AppendDataRow(w, [][]byte{make([]byte, 100)}) }})
+	rows, scanned, err := scanRows(pipe.SequenceOf(append(append([]byte{}, good...), long...)), 64, viaRows)
+	require.ErrorIs(t, err, protocol.ErrMessageTooLarge)
+	require.Len(t, rows, 1)
+	require.Equal(t, 1, scanned)
+	rows, scanned, err = scanRows(pipe.SequenceOf(long), -1, viaRows)
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	require.Equal(t, 1, scanned)
+
+	// A large row cut by a segment edge is left to the BackendReader.
+	big := encode(t, msg{enc: func(w *writer.Cursor) error { return pgwire.AppendDataRow(w, [][]byte{make([]byte, 5000), nil}) }})
+	data := append(append(append([]byte{}, good...), big...), good...)
+	rows, scanned, err = scanRows(codectest.Split(data, []int{len(good) + 2500}), 0, viaRows)
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	require.Len(t, rows[1][0], 5000)
+	require.Nil(t, rows[1][1])
+	require.Equal(t, 2, scanned)
+	rows, scanned, err = scanRows(pipe.SequenceOf(data), 0, viaRows)
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	require.Equal(t, 3, scanned, "in place when whole in a segment")
 }

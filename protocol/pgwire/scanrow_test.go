@@ -8,69 +8,22 @@ import (
 
 	"github.com/f2bac256/bedrock/internal/codectest"
 	"github.com/f2bac256/bedrock/pipe"
-	"github.com/f2bac256/bedrock/protocol"
 	"github.com/f2bac256/bedrock/protocol/pgwire"
 	"github.com/f2bac256/bedrock/writer"
 )
-
-// rowsScan is scanRows with a Rows loop in place of the Next loop. A row
-// whose Values met a malformed value is in rows, as far as it was yielded
-// (the loop then stops with the error).
-func rowsScan(s pipe.Sequence, max int64) (rows [][][]byte, scanned int, err error) {
-	codec := pgwire.BackendReader{MaxMessageSize: max}
-	sc := pgwire.RowScanner{MaxMessageSize: max}
-	for {
-		sc.Reset(s)
-		for row := range sc.Rows() {
-			var vals [][]byte
-			for v := range row.Values() {
-				vals = append(vals, v)
-			}
-			rows = append(rows, copyValues(vals))
-			scanned++
-		}
-		if err := sc.Err(); err != nil {
-			return rows, scanned, err
-		}
-		s = sc.Rest()
-		if s.IsEmpty() {
-			return rows, scanned, nil
-		}
-		m, consumed, _, err := codec.Parse(s)
-		if err != nil {
-			return rows, scanned, err
-		}
-		if m.Type == pgwire.TypeDataRow {
-			r, err := pgwire.DecodeDataRow(m)
-			if err != nil {
-				return rows, scanned, err
-			}
-			var vals [][]byte
-			for cols := r.Columns(); cols.Next(); {
-				if v := cols.Value(); v.Null {
-					vals = append(vals, nil)
-				} else {
-					vals = append(vals, v.Data.Bytes())
-				}
-			}
-			rows = append(rows, copyValues(vals))
-		}
-		s = s.SliceFrom(consumed)
-	}
-}
 
 // A Rows loop reads the same rows as the Next loop, NULL and empty values
 // apart, whatever the segment edges, every one of them itself; the values
 // are slices of the buffer with their capacity cut.
 func TestRowsAcrossEdges(t *testing.T) {
 	data, want := scanInput(t)
-	rows, scanned, err := rowsScan(pipe.SequenceOf(data), 0)
+	rows, scanned, err := scanRows(pipe.SequenceOf(data), 0, true)
 	require.NoError(t, err)
 	require.Equal(t, want, rows)
 	require.Equal(t, len(want), scanned)
 	for cut := range len(data) + 1 {
 		for cut2 := cut; cut2 <= len(data); cut2 += 7 {
-			rows, scanned, err := rowsScan(codectest.Split(data, []int{cut, cut2}), 0)
+			rows, scanned, err := scanRows(codectest.Split(data, []int{cut, cut2}), 0, true)
 			require.NoError(t, err, "cuts %d %d", cut, cut2)
 			require.Equal(t, want, rows, "cuts %d %d", cut, cut2)
 			require.Equal(t, len(want), scanned, "cuts %d %d: cut rows copied", cut, cut2)
@@ -129,7 +82,7 @@ func TestRowsBreak(t *testing.T) {
 	require.NoError(t, sc.Err())
 	rest := sc.Rest()
 	require.Less(t, rest.Len(), first.Len())
-	rows, _, err := rowsScan(rest, 0)
+	rows, _, err := scanRows(rest, 0, true)
 	require.NoError(t, err)
 	require.Equal(t, want[2:], rows, "the rows after the second")
 
@@ -190,7 +143,7 @@ func TestRowsStops(t *testing.T) {
 		_, wantErr := pgwire.DecodeDataRow(m)
 		require.ErrorIs(t, wantErr, pgwire.ErrMalformed)
 
-		rows, scanned, err := rowsScan(pipe.SequenceOf(data), 0)
+		rows, scanned, err := scanRows(pipe.SequenceOf(data), 0, true)
 		require.EqualError(t, err, wantErr.Error(), "body %x", c.body)
 		require.ErrorIs(t, err, pgwire.ErrMalformed)
 		wantRows := [][][]byte{{[]byte("ok")}}
@@ -214,7 +167,7 @@ func TestRowsStops(t *testing.T) {
 		require.False(t, sc.Next(), "for Next too")
 
 		// The same, the bad row cut by a segment edge: checked whole.
-		rows, _, err = rowsScan(codectest.Split(data, []int{len(good) + 3}), 0)
+		rows, _, err = scanRows(codectest.Split(data, []int{len(good) + 3}), 0, true)
 		require.EqualError(t, err, wantErr.Error(), "body %x, cut", c.body)
 		require.Equal(t, [][][]byte{{[]byte("ok")}}, rows)
 		sc.Reset(codectest.Split(data, []int{len(good) + 3}))
@@ -237,30 +190,7 @@ func TestRowsStops(t *testing.T) {
 	require.NoError(t, sc.Err())
 	require.Equal(t, int64(len(good)-1), sc.Rest().Len())
 
-	// Over the limit: left to the BackendReader, which reports it.
-	long := encode(t, msg{enc: func(w *writer.Cursor) error { return pgwire.AppendDataRow(w, [][]byte{make([]byte, 100)}) }})
-	rows, scanned, err := rowsScan(pipe.SequenceOf(append(append([]byte{}, good...), long...)), 64)
-	require.ErrorIs(t, err, protocol.ErrMessageTooLarge)
-	require.Len(t, rows, 1)
-	require.Equal(t, 1, scanned)
-	rows, scanned, err = rowsScan(pipe.SequenceOf(long), -1)
-	require.NoError(t, err)
-	require.Len(t, rows, 1)
-	require.Equal(t, 1, scanned)
-
-	// A large row cut by a segment edge is left to the BackendReader.
-	big := encode(t, msg{enc: func(w *writer.Cursor) error { return pgwire.AppendDataRow(w, [][]byte{make([]byte, 5000), nil}) }})
-	data := append(append(append([]byte{}, good...), big...), good...)
-	rows, scanned, err = rowsScan(codectest.Split(data, []int{len(good) + 2500}), 0)
-	require.NoError(t, err)
-	require.Len(t, rows, 3)
-	require.Len(t, rows[1][0], 5000)
-	require.Nil(t, rows[1][1])
-	require.Equal(t, 2, scanned)
-	rows, scanned, err = rowsScan(pipe.SequenceOf(data), 0)
-	require.NoError(t, err)
-	require.Len(t, rows, 3)
-	require.Equal(t, 3, scanned, "in place when whole in a segment")
+	requireLeftToBackendReader(t, good, true)
 }
 
 // DataRow.Row gives a contiguous row's values in place, as AppendValues
