@@ -54,6 +54,14 @@ func (d *digest) add(v []byte, null bool) {
 	}
 }
 
+// fold folds v (nil for NULL) in and shows it to visit, if not nil.
+func (d *digest) fold(v []byte, visit func(v []byte, null bool)) {
+	d.add(v, v == nil)
+	if visit != nil {
+		visit(v, v == nil)
+	}
+}
+
 // stream is the bytes of the result, the rows as text (nil for NULL) and
 // their digest.
 type stream struct {
@@ -156,18 +164,7 @@ func (b *bedrockImpl) read(visit func(v []byte, null bool)) (digest, error) {
 		for row := range b.rows.Rows() {
 			d.Rows++
 			for v := range row.Values() {
-				d.Values++
-				if v == nil {
-					d.Nulls++
-				} else {
-					d.Bytes += int64(len(v))
-					if len(v) > 0 {
-						d.Firsts += uint64(v[0])
-					}
-				}
-				if visit != nil {
-					visit(v, v == nil)
-				}
+				d.fold(v, visit)
 			}
 		}
 		if err := b.rows.Err(); err != nil {
@@ -213,18 +210,7 @@ func (d *digest) message(m pgwire.Message, visit func(v []byte, null bool)) (don
 		d.Rows++
 		if r, ok := row.Row(); ok {
 			for v := range r.Values() {
-				d.Values++
-				if v == nil {
-					d.Nulls++
-				} else {
-					d.Bytes += int64(len(v))
-					if len(v) > 0 {
-						d.Firsts += uint64(v[0])
-					}
-				}
-				if visit != nil {
-					visit(v, v == nil)
-				}
+				d.fold(v, visit)
 			}
 			return false, nil
 		}
@@ -322,18 +308,7 @@ func (p *pgprotoImpl) read(visit func(v []byte, null bool)) (digest, error) {
 		case *pgproto3.DataRow:
 			d.Rows++
 			for _, v := range m.Values {
-				d.Values++
-				if v == nil {
-					d.Nulls++
-				} else {
-					d.Bytes += int64(len(v))
-					if len(v) > 0 {
-						d.Firsts += uint64(v[0])
-					}
-				}
-				if visit != nil {
-					visit(v, v == nil)
-				}
+				d.fold(v, visit)
 			}
 		case *pgproto3.CommandComplete:
 			if visit != nil {
