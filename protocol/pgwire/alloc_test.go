@@ -150,15 +150,7 @@ func TestZeroAllocs(t *testing.T) {
 // A RowScanner reused across results, and AppendValues into a reused
 // slice, allocate nothing once the slice holds a row.
 func TestRowScannerZeroAllocs(t *testing.T) {
-	p := pipe.New(pipe.Options{PauseWriterThreshold: -1})
-	w := writer.NewCursor(p.Writer())
-	writeResult(&w)
-	w.Commit()
-	p.Writer().Complete(nil)
-	res, ok, err := p.Reader().TryRead()
-	require.True(t, ok)
-	require.NoError(t, err)
-	buf := res.Buffer
+	buf := resultBuffer(t)
 	var sc pgwire.RowScanner
 	var codec pgwire.BackendReader
 	var vals [][]byte
@@ -169,18 +161,7 @@ func TestRowScannerZeroAllocs(t *testing.T) {
 			for sc.Next() {
 				n += len(sc.Values())
 			}
-			s = sc.Rest()
-			if s.IsEmpty() {
-				break
-			}
-			m, consumed, _, err := codec.Parse(s)
-			if err != nil {
-				panic(err)
-			}
-			if m.Type == pgwire.TypeDataRow {
-				panic("a DataRow left by the scanner")
-			}
-			s = s.SliceFrom(consumed)
+			s = skipMessage(&codec, sc.Rest())
 		}
 		m, _, _, err := codec.Parse(buf.SliceFrom(mustParse(t, buf)))
 		if err != nil {
@@ -190,6 +171,7 @@ func TestRowScannerZeroAllocs(t *testing.T) {
 		if err != nil {
 			panic(err)
 		}
+		var ok bool
 		if vals, ok = row.AppendValues(vals[:0]); !ok || len(vals) != len(allocRow) {
 			panic("AppendValues")
 		}
@@ -201,15 +183,7 @@ func TestRowScannerZeroAllocs(t *testing.T) {
 // A Rows loop over a reused RowScanner, and DataRow.Row's Values,
 // allocate nothing, their iterators and the loops' bodies inlined.
 func TestRowsZeroAllocs(t *testing.T) {
-	p := pipe.New(pipe.Options{PauseWriterThreshold: -1})
-	w := writer.NewCursor(p.Writer())
-	writeResult(&w)
-	w.Commit()
-	p.Writer().Complete(nil)
-	res, ok, err := p.Reader().TryRead()
-	require.True(t, ok)
-	require.NoError(t, err)
-	buf := res.Buffer
+	buf := resultBuffer(t)
 	var sc pgwire.RowScanner
 	var codec pgwire.BackendReader
 	n, nulls := 0, 0
@@ -227,18 +201,7 @@ func TestRowsZeroAllocs(t *testing.T) {
 			if sc.Err() != nil {
 				panic(sc.Err())
 			}
-			s = sc.Rest()
-			if s.IsEmpty() {
-				break
-			}
-			m, consumed, _, err := codec.Parse(s)
-			if err != nil {
-				panic(err)
-			}
-			if m.Type == pgwire.TypeDataRow {
-				panic("a DataRow left by the scanner")
-			}
-			s = s.SliceFrom(consumed)
+			s = skipMessage(&codec, sc.Rest())
 		}
 		m, _, _, err := codec.Parse(buf.SliceFrom(mustParse(t, buf)))
 		if err != nil {
@@ -262,4 +225,33 @@ func TestRowsZeroAllocs(t *testing.T) {
 	require.Zero(t, allocs)
 	require.Equal(t, 101*4*len(allocRow), n)
 	require.Equal(t, 101*4, nulls)
+}
+
+// resultBuffer returns writeResult's messages, in one buffer.
+func resultBuffer(t *testing.T) pipe.Sequence {
+	p := pipe.New(pipe.Options{PauseWriterThreshold: -1})
+	w := writer.NewCursor(p.Writer())
+	writeResult(&w)
+	w.Commit()
+	p.Writer().Complete(nil)
+	res, ok, err := p.Reader().TryRead()
+	require.True(t, ok)
+	require.NoError(t, err)
+	return res.Buffer
+}
+
+// skipMessage returns s after its first message, which must not be a
+// DataRow (a scanner left it), or s when it is empty.
+func skipMessage(codec *pgwire.BackendReader, s pipe.Sequence) pipe.Sequence {
+	if s.IsEmpty() {
+		return s
+	}
+	m, consumed, _, err := codec.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	if m.Type == pgwire.TypeDataRow {
+		panic("a DataRow left by the scanner")
+	}
+	return s.SliceFrom(consumed)
 }
