@@ -111,18 +111,7 @@ func scanInput(t *testing.T) ([]byte, [][][]byte) {
 // capacity cut.
 func TestRowScannerAcrossEdges(t *testing.T) {
 	data, want := scanInput(t)
-	rows, scanned, err := scanRows(pipe.SequenceOf(data), 0, false)
-	require.NoError(t, err)
-	require.Equal(t, want, rows)
-	require.Equal(t, len(want), scanned)
-	for cut := range len(data) + 1 {
-		for cut2 := cut; cut2 <= len(data); cut2 += 7 {
-			rows, scanned, err := scanRows(codectest.Split(data, []int{cut, cut2}), 0, false)
-			require.NoError(t, err, "cuts %d %d", cut, cut2)
-			require.Equal(t, want, rows, "cuts %d %d", cut, cut2)
-			require.Equal(t, len(want), scanned, "cuts %d %d: cut rows copied", cut, cut2)
-		}
-	}
+	requireRowsAcrossEdges(t, data, want, false)
 
 	var sc pgwire.RowScanner
 	sc.Reset(pipe.SequenceOf(data))
@@ -275,4 +264,24 @@ func requireLeftToBackendReader(t *testing.T, good []byte, viaRows bool) {
 	require.NoError(t, err)
 	require.Len(t, rows, 3)
 	require.Equal(t, 3, scanned, "in place when whole in a segment")
+}
+
+// requireRowsAcrossEdges checks that scanRows, through the Next loop or
+// (viaRows) the Rows loop, reads want from data in one segment and cut
+// by every pair of edges (the second every 7 bytes), every row by the
+// scanner itself.
+func requireRowsAcrossEdges(t *testing.T, data []byte, want [][][]byte, viaRows bool) {
+	t.Helper()
+	rows, scanned, err := scanRows(pipe.SequenceOf(data), 0, viaRows)
+	require.NoError(t, err)
+	require.Equal(t, want, rows)
+	require.Equal(t, len(want), scanned)
+	for cut := range len(data) + 1 {
+		for cut2 := cut; cut2 <= len(data); cut2 += 7 {
+			rows, scanned, err := scanRows(codectest.Split(data, []int{cut, cut2}), 0, viaRows)
+			require.NoError(t, err, "cuts %d %d", cut, cut2)
+			require.Equal(t, want, rows, "cuts %d %d", cut, cut2)
+			require.Equal(t, len(want), scanned, "cuts %d %d: cut rows copied", cut, cut2)
+		}
+	}
 }

@@ -17,18 +17,7 @@ import (
 // are slices of the buffer with their capacity cut.
 func TestRowsAcrossEdges(t *testing.T) {
 	data, want := scanInput(t)
-	rows, scanned, err := scanRows(pipe.SequenceOf(data), 0, true)
-	require.NoError(t, err)
-	require.Equal(t, want, rows)
-	require.Equal(t, len(want), scanned)
-	for cut := range len(data) + 1 {
-		for cut2 := cut; cut2 <= len(data); cut2 += 7 {
-			rows, scanned, err := scanRows(codectest.Split(data, []int{cut, cut2}), 0, true)
-			require.NoError(t, err, "cuts %d %d", cut, cut2)
-			require.Equal(t, want, rows, "cuts %d %d", cut, cut2)
-			require.Equal(t, len(want), scanned, "cuts %d %d: cut rows copied", cut, cut2)
-		}
-	}
+	requireRowsAcrossEdges(t, data, want, true)
 
 	var sc pgwire.RowScanner
 	first := pipe.SequenceOf(data).SliceFrom(mustParse(t, pipe.SequenceOf(data)))

@@ -136,22 +136,7 @@ func feed(t *testing.T, c Codec, d *Decoder, all pipe.Sequence, next func() int6
 // whatever the steps the buffer grows by, one byte included.
 func TestDecoderMatchesCodec(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	inputs := append([]string(nil), fastSeeds...)
-	n := 1000
-	if testing.Short() || testkit.RaceEnabled {
-		n = 100
-	}
-	for range n {
-		var b strings.Builder
-		for range 1 + rng.IntN(3) {
-			b.WriteString(fastSeeds[rng.IntN(len(fastSeeds))])
-		}
-		in := []byte(b.String())
-		for range rng.IntN(3) {
-			in[rng.IntN(len(in))] = "\r\n:$*%-+0123456789x"[rng.IntN(19)]
-		}
-		inputs = append(inputs, string(in))
-	}
+	inputs := mixedInputs(rng)
 	inputs = append(inputs,
 		strings.Repeat("*1\r\n", 70)+":1\r\n",
 		strings.Repeat("*2\r\n$1\r\na\r\n", 5)+"$1\r\nb\r\n"+strings.Repeat("+c\r\n", 5),

@@ -86,23 +86,7 @@ func requireSameValue(t *testing.T, want, got Value, in string) {
 // (fields, Data and elements), the same consumed position, and the same
 // error, word for word, ErrIncomplete at the same points.
 func TestFastPathMatchesCursorParser(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 12))
-	inputs := append([]string(nil), fastSeeds...)
-	n := 1000
-	if testing.Short() || testkit.RaceEnabled {
-		n = 100
-	}
-	for range n {
-		var b strings.Builder
-		for range 1 + rng.IntN(3) {
-			b.WriteString(fastSeeds[rng.IntN(len(fastSeeds))])
-		}
-		in := []byte(b.String())
-		for range rng.IntN(3) {
-			in[rng.IntN(len(in))] = "\r\n:$*%-+0123456789x"[rng.IntN(19)]
-		}
-		inputs = append(inputs, string(in))
-	}
+	inputs := mixedInputs(rand.New(rand.NewPCG(11, 12)))
 	// Aggregates of aggregates, to nest past the depth limits.
 	inputs = append(inputs, strings.Repeat("*1\r\n", 70)+":1\r\n", strings.Repeat("*2\r\n$1\r\na\r\n", 5)+"$1\r\nb\r\n"+strings.Repeat("+c\r\n", 5))
 	for _, in := range inputs {
@@ -143,4 +127,27 @@ func TestElementsAcrossSegments(t *testing.T) {
 			require.Equal(t, whole.String(), v.String(), "cut at %d and %d", i, j)
 		}
 	}
+}
+
+// mixedInputs returns fastSeeds and, after them, 1000 inputs (100 under
+// -short or -race) made of one to three seeds in a row, up to two bytes of
+// each replaced by a random byte of RESP's syntax.
+func mixedInputs(rng *rand.Rand) []string {
+	inputs := append([]string(nil), fastSeeds...)
+	n := 1000
+	if testing.Short() || testkit.RaceEnabled {
+		n = 100
+	}
+	for range n {
+		var b strings.Builder
+		for range 1 + rng.IntN(3) {
+			b.WriteString(fastSeeds[rng.IntN(len(fastSeeds))])
+		}
+		in := []byte(b.String())
+		for range rng.IntN(3) {
+			in[rng.IntN(len(in))] = "\r\n:$*%-+0123456789x"[rng.IntN(19)]
+		}
+		inputs = append(inputs, string(in))
+	}
+	return inputs
 }
